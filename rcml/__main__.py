@@ -1,0 +1,5 @@
+"""`python -m rcml`: the command line."""
+
+from rcml.cli import main
+
+main()

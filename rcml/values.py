@@ -1,0 +1,282 @@
+"""Attribute value types: how a raw attribute string is checked, converted and written back."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+_WS = re.compile(r"\s")
+
+
+class ValueProblem(ValueError):
+    """A raw value does not fit its type; the message says what was expected."""
+
+
+def _quote(raw: str) -> str:
+    return "'" + raw + "'"
+
+
+@dataclass(frozen=True, slots=True)
+class ValueType:
+    """Base of the value types; `parse` converts a stripped raw string, `format` writes it back."""
+
+    def parse(self, raw: str) -> object:
+        raise NotImplementedError
+
+    def format(self, value: object) -> str:
+        return str(value)
+
+    def expected(self) -> str:
+        raise NotImplementedError
+
+    def fail(self, raw: str) -> ValueProblem:
+        return ValueProblem(f"expected {self.expected()}, got {_quote(raw)}")
+
+
+@dataclass(frozen=True, slots=True)
+class Text(ValueType):
+    """Any text, optionally bounded in length."""
+
+    min_len: int = 0
+    max_len: int | None = None
+
+    def parse(self, raw: str) -> str:
+        if len(raw) < self.min_len or (self.max_len is not None and len(raw) > self.max_len):
+            raise self.fail(raw)
+        return raw
+
+    def expected(self) -> str:
+        if self.max_len is None:
+            return f"at least {self.min_len} characters" if self.min_len else "text"
+        return f"text of {self.min_len} to {self.max_len} characters"
+
+
+@dataclass(frozen=True, slots=True)
+class Url(ValueType):
+    """An absolute http(s) URL or a relative reference, without whitespace."""
+
+    def parse(self, raw: str) -> str:
+        if not raw or _WS.search(raw):
+            raise self.fail(raw)
+        try:
+            scheme = urlsplit(raw).scheme
+        except ValueError as exc:
+            raise self.fail(raw) from exc
+        if scheme and scheme.lower() not in ("http", "https"):
+            raise self.fail(raw)
+        return raw
+
+    def expected(self) -> str:
+        return "an http(s) URL or a relative URL without spaces"
+
+
+@dataclass(frozen=True, slots=True)
+class Method(ValueType):
+    """GET or POST, any case; written upper case."""
+
+    def parse(self, raw: str) -> str:
+        upper = raw.upper()
+        if upper not in ("GET", "POST"):
+            raise self.fail(raw)
+        return upper
+
+    def expected(self) -> str:
+        return "GET or POST"
+
+
+@dataclass(frozen=True, slots=True)
+class Bool(ValueType):
+    """true or false, any case."""
+
+    def parse(self, raw: str) -> bool:
+        lower = raw.lower()
+        if lower == "true":
+            return True
+        if lower == "false":
+            return False
+        raise self.fail(raw)
+
+    def format(self, value: object) -> str:
+        return "true" if value else "false"
+
+    def expected(self) -> str:
+        return "true or false"
+
+
+@dataclass(frozen=True, slots=True)
+class Int(ValueType):
+    """Decimal digits within [low, high]."""
+
+    low: int
+    high: int
+
+    def parse(self, raw: str) -> int:
+        if not raw.isascii() or not raw.isdigit():
+            raise self.fail(raw)
+        value = int(raw)
+        if not self.low <= value <= self.high:
+            raise self.fail(raw)
+        return value
+
+    def expected(self) -> str:
+        return f"an integer from {self.low} to {self.high}"
+
+
+@dataclass(frozen=True, slots=True)
+class IntOrWord(ValueType):
+    """An integer within [low, high] or one fixed word (speechTimeout="auto")."""
+
+    low: int
+    high: int
+    word: str
+
+    def parse(self, raw: str) -> int | str:
+        if raw.lower() == self.word:
+            return self.word
+        try:
+            return Int(self.low, self.high).parse(raw)
+        except ValueProblem:
+            raise self.fail(raw) from None
+
+    def expected(self) -> str:
+        return f"an integer from {self.low} to {self.high} or '{self.word}'"
+
+
+_KEYS = frozenset("0123456789*#")
+
+
+@dataclass(frozen=True, slots=True)
+class Keys(ValueType):
+    """A set of phone keys from 0-9, * and #; `also` lists whole values accepted as well (-1)."""
+
+    min_len: int = 0
+    max_len: int = 12
+    also: tuple[str, ...] = ()
+
+    def parse(self, raw: str) -> str:
+        if raw in self.also:
+            return raw
+        if not self.min_len <= len(raw) <= self.max_len or not set(raw) <= _KEYS:
+            raise self.fail(raw)
+        return raw
+
+    def expected(self) -> str:
+        extra = "".join(f" or '{word}'" for word in self.also)
+        return f"{self.min_len} to {self.max_len} keys from 0-9, * and #{extra}"
+
+
+@dataclass(frozen=True, slots=True)
+class Enum(ValueType):
+    """One of a fixed list of words, any case; written in the listed spelling."""
+
+    choices: tuple[str, ...]
+
+    def parse(self, raw: str) -> str:
+        for choice in self.choices:
+            if choice.lower() == raw.lower():
+                return choice
+        raise self.fail(raw)
+
+    def expected(self) -> str:
+        return "one of " + ", ".join(self.choices)
+
+
+@dataclass(frozen=True, slots=True)
+class WordSet(ValueType):
+    """Words separated by spaces and/or commas, any order; written in `order`, space separated.
+
+    Serves Gather `input` ("dtmf speech") and status-callback `events`.
+    """
+
+    order: tuple[str, ...]
+    default: tuple[str, ...] = ()
+
+    def parse(self, raw: str) -> tuple[str, ...]:
+        words = [word.lower() for word in re.split(r"[\s,]+", raw) if word]
+        if not words:
+            if self.default:
+                return self.default
+            raise self.fail(raw)
+        unknown = [word for word in words if word not in self.order]
+        if unknown:
+            raise self.fail(raw)
+        return tuple(word for word in self.order if word in words)
+
+    def format(self, value: object) -> str:
+        assert isinstance(value, tuple)
+        return " ".join(value)
+
+    def expected(self) -> str:
+        return "words from " + ", ".join(self.order) + " separated by spaces or commas"
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern(ValueType):
+    """A value matching a regular expression; `description` says it in words."""
+
+    regex: str
+    description: str
+
+    def parse(self, raw: str) -> str:
+        if not re.fullmatch(self.regex, raw):
+            raise self.fail(raw)
+        return raw
+
+    def expected(self) -> str:
+        return self.description
+
+
+@dataclass(frozen=True, slots=True)
+class Voice(ValueType):
+    """man, woman, alice (any case), or a provider voice Polly.NAME[-ENGINE] / Google.NAME."""
+
+    def parse(self, raw: str) -> str:
+        lower = raw.lower()
+        if lower in ("man", "woman", "alice"):
+            return lower
+        if re.fullmatch(r"Polly\.[A-Za-z0-9]+(-[A-Za-z0-9]+)?|Google\.[A-Za-z0-9_.-]+", raw):
+            return raw
+        raise self.fail(raw)
+
+    def expected(self) -> str:
+        return "man, woman, alice, Polly.NAME[-ENGINE] or Google.NAME"
+
+
+@dataclass(frozen=True, slots=True)
+class Emails(ValueType):
+    """Comma-separated e-mail addresses; `single` allows exactly one."""
+
+    single: bool = False
+
+    def parse(self, raw: str) -> str:
+        parts = [part.strip() for part in raw.split(",")]
+        if self.single and len(parts) != 1:
+            raise self.fail(raw)
+        if not all(_EMAIL.fullmatch(part) for part in parts):
+            raise self.fail(raw)
+        return raw
+
+    def expected(self) -> str:
+        if self.single:
+            return "one e-mail address local@domain"
+        return "comma-separated e-mail addresses local@domain"
+
+
+_EMAIL = re.compile(r"[^\s@,]+@[^\s@,]+")
+
+LANG = Pattern(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", "a language tag such as en, en-GB or pt-BR")
+CALLER_ID = Pattern(
+    r"\+?[0-9]{1,15}|client:[A-Za-z0-9_.-]{1,256}|sips?:\S+|[A-Za-z0-9_.-]{1,64}",
+    "a phone number, client:NAME, a sip: URI or a name of letters, digits, '_', '.' or '-'",
+)
+ADDRESS = Pattern(
+    r"\+?[0-9]{1,15}|client:[A-Za-z0-9_.-]{1,256}|[A-Za-z0-9_.-]{1,64}",
+    "a phone number, client:NAME or a name of letters, digits, '_', '.' or '-'",
+)
+TONES = Pattern(r"[0-9*#wW]+", "keys from 0-9, *, #, w and W")
+EVENTS = WordSet(order=("initiated", "ringing", "answered", "completed"), default=("completed",))
+TEXT = Text()
+URL = Url()
+METHOD = Method()
+BOOL = Bool()
