@@ -2,7 +2,8 @@
 
 Canonical form: an XML declaration, two-space indentation, attributes in table order with defaults
 left out, text inline (`<Say>Hi</Say>`), childless elements self-closed, a final newline.
-`parse_xml(to_xml(doc)) == doc` for every document.
+`parse_xml(to_xml(doc)) == doc` for every valid document, and canonical text is a fixed point:
+`to_xml(parse_xml(text)) == text` (tests/test_roundtrip.py checks both on random documents).
 """
 
 from __future__ import annotations
@@ -13,17 +14,29 @@ from rcml.names import SPEC_OF, non_defaults
 DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 INDENT = "  "
 
+# A parser turns a literal CR (or CRLF) into LF, and in attribute values also tab and LF into a
+# space; written as character references they survive as themselves.
 _TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 _ATTR_ESCAPES = str.maketrans(
-    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\t": "&#9;", "\n": "&#10;", "\r": "&#13;"}
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        '"': "&quot;",
+        "\t": "&#9;",
+        "\n": "&#10;",
+        "\r": "&#13;",
+    }
 )
 
 
 def escape_text(text: str) -> str:
+    """Element text as XML: markup characters and CR escaped ('>' too, so "]]>" never appears)."""
     return text.translate(_TEXT_ESCAPES)
 
 
 def escape_attribute(value: str) -> str:
+    """A double-quoted attribute value as XML: markup, quotes, tab, LF and CR escaped."""
     return value.translate(_ATTR_ESCAPES)
 
 
