@@ -174,5 +174,9 @@ def schema() -> None:
     click.echo(to_xsd(), nl=False)
 
 
+from rcml.run_command import run  # noqa: E402 - the command modules import the CLI's helpers
+
+main.add_command(run)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,309 @@
+"""Scenario files (interfaces.md §3.1): read, check, and run them as a Simulation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from rcml.engine.endpoints import target_address
+from rcml.testing import DEFAULT_FROM, DEFAULT_TO, Call, Simulation, status_callback_events
+
+TOP_KEYS = ("flows", "http", "endpoints", "call", "calls", "events", "until")
+CALL_KEYS = (
+    "direction", "from", "to", "caller_name", "forwarded_from", "url", "method", "fallback_url",
+    "fallback_method", "status_callback", "status_callback_method", "status_callback_event",
+    "timeout", "answer_after",
+)  # fmt: skip
+MORE_CALL_KEYS = ("name", "at", *CALL_KEYS)  # entries of `calls` (an rcml extension)
+ACTIONS = ("digits", "speech", "hangup", "modify")
+EVENT_KEYS = ("at", "call", "caller", "confidence", *ACTIONS)
+MAIN = "main"
+DIRECTIONS = ("inbound", "outbound-api")
+METHODS = ("GET", "POST")
+KEYS_PATTERN = re.compile(r"[0-9*#]+", re.ASCII)
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot run: the message says where and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptedEvent:
+    """One entry of `events`: at `at_ms`, the remote party of a leg acts: of the call named
+    `caller` (default: the main call) or, with `target`, of the latest leg it dialed there.
+    """
+
+    at_ms: int
+    action: str  # one of ACTIONS
+    value: Any
+    target: str | None = None
+    confidence: float = 0.9
+    caller: str = MAIN
+
+
+@dataclass(slots=True)
+class Scenario:
+    """A checked scenario, ready to become a Simulation."""
+
+    flows: dict[str, str] = field(default_factory=dict)
+    http: dict[str, Any] = field(default_factory=dict)
+    endpoints: dict[str, Any] = field(default_factory=dict)
+    calls: list[dict[str, Any]] = field(default_factory=list)  # the main call first
+    events: list[ScriptedEvent] = field(default_factory=list)
+    until: float | None = None
+    base_dir: Path | None = None
+
+    def simulation(self) -> Simulation:
+        """The Simulation with its calls and scripted events scheduled, calls first."""
+        try:
+            sim = Simulation(self.flows, self.http, self.endpoints, base_dir=self.base_dir)
+        except ValueError as problem:
+            raise ScenarioError(str(problem)) from None
+        handles: dict[str, Call] = {}
+        for index, call in enumerate(self.calls):
+            where = "call" if index == 0 else f"calls[{index - 1}]"
+            try:
+                place = sim.placer(
+                    call.get("from", DEFAULT_FROM), call.get("to", DEFAULT_TO), call["url"],
+                    call.get("method", "POST"), call.get("direction", "inbound"),
+                    fallback_url=call.get("fallback_url"),
+                    fallback_method=call.get("fallback_method", "POST"),
+                    status_callback=call.get("status_callback"),
+                    status_callback_method=call.get("status_callback_method", "POST"),
+                    status_callback_event=call.get("status_callback_event"),
+                    caller_name=call.get("caller_name"),
+                    forwarded_from=call.get("forwarded_from"),
+                    timeout=call.get("timeout", 60), answer_after=call.get("answer_after", 0),
+                )  # fmt: skip
+            except ValueError as problem:
+                raise ScenarioError(f"{where}: {problem}") from None
+            sim.at(call.get("at", 0), _placing(handles, call["name"], place))
+        for event in self.events:
+            sim.at(event.at_ms / 1000, _scripted(sim, handles, event))
+        sim.until = self.until
+        return sim
+
+    def run(self) -> tuple[Simulation, dict[str, Any]]:
+        sim = self.simulation()
+        return sim, sim.run()
+
+
+def _placing(handles: dict[str, Call], name: str, place: Callable[[], Call]) -> Callable[[], None]:
+    def act() -> None:
+        handles[name] = place()
+
+    return act
+
+
+def _scripted(
+    sim: Simulation, handles: dict[str, Call], event: ScriptedEvent
+) -> Callable[[], None]:
+    def act() -> None:
+        call = handles.get(event.caller)
+        if call is None:
+            return  # that call has not been placed yet
+        leg = call.leg_object
+        if event.target is not None:
+            found = _dialed(sim, call, event.target)
+            if found is None:
+                return  # nothing was dialed to that target (yet): nobody there to act
+            leg = found
+        engine = sim.engine
+        if event.action == "digits":
+            engine.press(leg, event.value)
+        elif event.action == "speech":
+            engine.speak(leg, event.value, event.confidence)
+        elif event.action == "hangup":
+            engine.remote_hangup(leg)
+
+    return act
+
+
+def _dialed(sim: Simulation, call: Call, target: str) -> Any:
+    try:
+        return call.leg(target).leg_object
+    except LookupError:
+        address = target_address(target)
+        for leg in reversed(sim.engine.legs):
+            if leg.to == address:
+                return leg
+        return None
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
+    """A scenario from a YAML/JSON file or a dict; ScenarioError if it is not a valid one."""
+    base_dir = None
+    if isinstance(source, Mapping):
+        data: object = source
+    else:
+        path = Path(source)
+        base_dir = path.parent
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as problem:
+            raise ScenarioError(f"{path}: cannot read: {problem}") from None
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as problem:
+            raise ScenarioError(f"{path}: not valid YAML: {problem}") from None
+    if not isinstance(data, Mapping):
+        raise ScenarioError("a scenario is a map with the keys " + ", ".join(TOP_KEYS))
+    _no_unknown("scenario", data, TOP_KEYS)
+    scenario = Scenario(base_dir=base_dir)
+    scenario.flows = dict(_map(data, "flows"))
+    scenario.http = dict(_map(data, "http"))
+    scenario.endpoints = dict(_map(data, "endpoints"))
+    more = _list(data, "calls")
+    if data.get("call") is None and not more:
+        raise ScenarioError("call: expected a map with at least `url`")
+    if data.get("call") is not None:
+        scenario.calls.append(_call("call", data["call"], CALL_KEYS) | {"name": MAIN})
+    for index, entry in enumerate(more):
+        call = _call(f"calls[{index}]", entry, MORE_CALL_KEYS)
+        call.setdefault("name", MAIN if not scenario.calls else f"call{index + 1}")
+        scenario.calls.append(call)
+    names = [call["name"] for call in scenario.calls]
+    for name in names:
+        if names.count(name) > 1:
+            raise ScenarioError(f"calls: the name '{name}' is used twice")
+    scenario.events = [_event(index, entry) for index, entry in enumerate(_list(data, "events"))]
+    for index, event in enumerate(scenario.events):
+        if event.caller not in names:
+            raise ScenarioError(f"events[{index}].caller: no call is named '{event.caller}'")
+    until = data.get("until")
+    if until is not None:
+        scenario.until = _seconds("until", until)
+    return scenario
+
+
+def _no_unknown(where: str, data: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
+    unknown = sorted(str(key) for key in data if key not in allowed)
+    if unknown:
+        raise ScenarioError(
+            f"{where}: unknown key '{unknown[0]}'; expected one of {', '.join(allowed)}"
+        )
+
+
+def _map(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = data.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ScenarioError(f"{key}: expected a map")
+    return value
+
+
+def _list(data: Mapping[str, Any], key: str) -> list[Any]:
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ScenarioError(f"{key}: expected a list")
+    return value
+
+
+def _seconds(where: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ScenarioError(f"{where}: expected a number of seconds >= 0, got {value!r}")
+    return float(value)
+
+
+def _text(where: str, value: object) -> str:
+    if not isinstance(value, str):
+        hint = ' (quote phone numbers: "+1555…")' if isinstance(value, int) else ""
+        raise ScenarioError(f"{where}: expected text, got {value!r}{hint}")
+    return value
+
+
+def _call(where: str, raw: object, allowed: tuple[str, ...]) -> dict[str, Any]:
+    if not isinstance(raw, Mapping):
+        raise ScenarioError(f"{where}: expected a map with at least `url`")
+    _no_unknown(where, raw, allowed)
+    call: dict[str, Any] = {}
+    for key, value in raw.items():
+        if value is None:
+            continue
+        if key in ("timeout", "answer_after", "at"):
+            call[key] = _seconds(f"{where}.{key}", value)
+        elif key == "status_callback_event":
+            try:
+                call[key] = status_callback_events(value)
+            except ValueError as problem:
+                raise ScenarioError(f"call.{problem}") from None
+        else:
+            call[key] = _text(where, value)
+    if "url" not in call:
+        raise ScenarioError("call: `url` is required (the first document of the call)")
+    direction = call.get("direction", "inbound")
+    if direction not in DIRECTIONS:
+        raise ScenarioError(f"call.direction: expected inbound or outbound-api, got '{direction}'")
+    for key in ("method", "fallback_method", "status_callback_method"):
+        if key in call:
+            call[key] = call[key].upper()
+            if call[key] not in METHODS:
+                raise ScenarioError(f"call.{key}: expected GET or POST, got '{raw[key]}'")
+    for key in ("from", "to"):
+        if key in call and direction == "outbound-api" and key == "to":
+            try:
+                target_address(call[key])
+            except ValueError as problem:
+                raise ScenarioError(f"call.to: {problem}") from None
+    return call
+
+
+def _event(index: int, raw: object) -> ScriptedEvent:
+    where = f"events[{index}]"
+    if not isinstance(raw, Mapping):
+        raise ScenarioError(f'{where}: expected a map such as {{at: 3, digits: "1#"}}')
+    _no_unknown(where, raw, EVENT_KEYS)
+    if "at" not in raw:
+        raise ScenarioError(f"{where}: `at` (virtual seconds) is required")
+    at_ms = round(_seconds(f"{where}.at", raw["at"]) * 1000)
+    actions = [key for key in ACTIONS if key in raw]
+    if len(actions) != 1:
+        raise ScenarioError(f"{where}: give exactly one of {', '.join(ACTIONS)}")
+    action = actions[0]
+    value = raw[action]
+    target = raw.get("call")
+    if target is not None:
+        target = _text(f"{where}.call", target)
+        try:
+            target_address(target)
+        except ValueError as problem:
+            raise ScenarioError(f"{where}.call: {problem}") from None
+    caller = raw.get("caller", MAIN)
+    caller = _text(f"{where}.caller", caller)
+    confidence = 0.9
+    if "confidence" in raw:
+        if action != "speech":
+            raise ScenarioError(f"{where}: `confidence` goes with `speech`")
+        confidence = raw["confidence"]
+        if isinstance(confidence, bool) or not isinstance(confidence, int | float):
+            raise ScenarioError(f"{where}.confidence: expected a number from 0 to 1")
+        if not 0 <= confidence <= 1:
+            raise ScenarioError(f"{where}.confidence: expected a number from 0 to 1")
+    if action == "digits":
+        value = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        if not isinstance(value, str) or not KEYS_PATTERN.fullmatch(value):
+            raise ScenarioError(f"{where}.digits: expected keys 0-9, * and #, got {value!r}")
+    elif action == "speech":
+        value = _text(f"{where}.speech", value)
+    elif action == "hangup":
+        if value is not True:
+            raise ScenarioError(f"{where}.hangup: expected true")
+    else:
+        raise ScenarioError(f"{where}: live call modification (`modify`) is not supported yet")
+    return ScriptedEvent(at_ms, action, value, target, float(confidence), caller)
+
+
+def run_scenario(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
+    """Load and run a scenario to its end: the result of `rcml run --json`."""
+    return load_scenario(source).run()[1]

@@ -1,0 +1,121 @@
+"""`rcml.testing`: the Simulation API and the pytest plugin's `rcml_sim` fixture."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from rcml.scheduler import WallClock
+from rcml.testing import Simulation
+
+REPO = Path(__file__).resolve().parents[2]
+
+# The complete example test of the README (section "Testing call flows").
+README_EXAMPLE = '''
+FLOWS = {
+    "http://app.test/ivr": """
+        <Response>
+          <Gather numDigits="1" action="/menu"><Say>Press 1 for sales</Say></Gather>
+          <Say>Goodbye</Say>
+        </Response>""",
+    "http://app.test/menu": "<Response><Dial action='/after'>client:sales</Dial></Response>",
+    "http://app.test/after": "<Response><Say>Thanks for calling</Say></Response>",
+}
+
+
+def test_pressing_1_connects_the_caller_to_sales(rcml_sim):
+    sales_desk = {"client:sales": {"answer_after": 2, "hangup_after": 30}}
+    rcml_sim.configure(flows=FLOWS, endpoints=sales_desk)
+    call = rcml_sim.call(from_="+15550001111", to="+15551112222", url="http://app.test/ivr")
+    rcml_sim.advance(1)                    # the caller hears the prompt for one second...
+    call.press("1")                        # ...and presses 1
+    result = rcml_sim.run()                # until every call has ended
+
+    assert call.status == "completed"
+    sales = call.leg("client:sales")
+    assert sales.status == "completed"
+    after = [r for r in result["requests"] if r["url"] == "http://app.test/after"]
+    assert after[0]["params"]["DialCallStatus"] == "completed"
+    assert after[0]["params"]["DialCallSid"] == sales.sid
+    assert after[0]["params"]["DialCallDuration"] == "30"
+    said = [e["text"] for e in result["events"] if e["type"] == "say"]
+    assert said == ["Press 1 for sales", "Thanks for calling"]
+'''
+
+
+FRESH = """
+
+def test_each_test_gets_a_fresh_simulation(rcml_sim):
+    assert rcml_sim.engine.legs == [] and rcml_sim.now == 0.0
+    rcml_sim.call(twiml="<Response/>")
+"""
+
+
+def test_the_readme_example_passes_with_the_plugin(tmp_path):
+    example = tmp_path / "test_example.py"
+    example.write_text(textwrap.dedent(README_EXAMPLE) + FRESH + FRESH.replace("each", "every"))
+    done = subprocess.run(
+        # No "-p rcml.testing": the installed package's pytest11 entry point must load the plugin.
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(example)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "3 passed" in done.stdout
+
+
+def test_calls_run_side_by_side_and_advance_moves_time():
+    sim = Simulation(flows={"http://app.test/a": "<Response><Pause length='10'/></Response>"})
+    first = sim.call(url="http://app.test/a")
+    sim.advance(4)
+    second = sim.call(from_="+15550002222", url="http://app.test/a")
+    assert sim.now == 4.0
+    assert (first.sid, second.sid) == ("CA" + "0" * 31 + "1", "CA" + "0" * 31 + "2")
+    result = sim.run()
+    assert [(c["start_time"], c["end_time"]) for c in result["calls"]] == [(0.0, 10.0), (4.0, 14.0)]
+
+
+def test_run_until_stops_early_and_the_result_shows_live_calls():
+    sim = Simulation(flows={"http://app.test/a": "<Response><Say>a b c d e f g h</Say></Response>"})
+    sim.call(url="http://app.test/a")
+    result = sim.run(until=2)
+    assert result["calls"][0]["status"] == "in-progress"
+    assert (result["calls"][0]["end_time"], result["calls"][0]["duration"]) == (None, None)
+    assert sim.run()["calls"][0]["status"] == "completed"
+
+
+def test_a_call_can_run_inline_twiml_and_custom_accounts_sign_requests():
+    sim = Simulation(account_sid="AC" + "1" * 32, auth_token="secret")
+    call = sim.call(twiml="<Response><Redirect>http://app.test/next</Redirect></Response>")
+    sim.run()
+    assert call.status == "completed"
+    request = sim.requests[0]
+    assert (request["params"]["AccountSid"], request["status"]) == ("AC" + "1" * 32, 404)
+
+
+def test_from_scenario_keeps_the_scenario_until():
+    sim = Simulation.from_scenario({
+        "flows": {"http://app.test/a": "<Response><Pause length='100'/></Response>"},
+        "call": {"url": "http://app.test/a"},
+        "until": 30,
+    })  # fmt: skip
+    assert sim.run()["calls"][0]["status"] == "ringing"
+    assert sim.now == 30.0
+
+
+def test_a_wall_clock_simulation_keeps_virtual_instants():
+    sim = Simulation(flows={"http://app.test/a": "<Response><Say>one two</Say></Response>"},
+                     clock=WallClock(speed=200))  # fmt: skip
+    sim.call(url="http://app.test/a")
+    assert sim.run()["calls"][0]["end_time"] == 0.8
+
+
+def test_modify_is_not_available_yet():
+    sim = Simulation(flows={"http://app.test/a": "<Response><Pause/></Response>"})
+    call = sim.call(url="http://app.test/a")
+    with pytest.raises(NotImplementedError, match="live call modification"):
+        call.modify(Status="completed")
