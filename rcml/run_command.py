@@ -34,6 +34,23 @@ def _digit_events(values: tuple[str, ...]) -> list[dict[str, Any]]:
     return events
 
 
+MAX_SIBLING_FLOWS = 500
+
+
+def _sibling_flows(path: Path) -> dict[str, str]:
+    """The flow and the documents beside it (and below), served under FLOW_BASE_URL.
+
+    A flow's actions and redirects usually name companion documents by relative URL
+    (`action="ivr-choice.xml"`), so they are served too, as an app server would serve its folder.
+    """
+    folder = path.resolve().parent
+    flows = {FLOW_BASE_URL + path.name: str(path.resolve())}
+    siblings = sorted(p for p in folder.rglob("*") if p.suffix.lower() in FLOW_SUFFIXES)
+    for sibling in siblings[:MAX_SIBLING_FLOWS]:
+        flows.setdefault(FLOW_BASE_URL + sibling.relative_to(folder).as_posix(), str(sibling))
+    return flows
+
+
 def _flow_scenario(path: Path, digits: tuple[str, ...]) -> dict[str, Any] | list[Problem]:
     """One inbound call running the flow at `path`; its problems if it is invalid."""
     source = path.read_bytes()
@@ -42,7 +59,7 @@ def _flow_scenario(path: Path, digits: tuple[str, ...]) -> dict[str, Any] | list
         return [p for p in problems if p.is_error]
     url = FLOW_BASE_URL + path.name
     return {
-        "flows": {url: str(path.resolve())},
+        "flows": _sibling_flows(path),
         "call": {"url": url},
         "events": _digit_events(digits),
     }
