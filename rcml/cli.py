@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -132,12 +133,30 @@ def convert(path: str, target: str) -> None:
     click.echo(_render(doc, target), nl=False)
 
 
+_FLOW_STRING = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"')
+_FLOW_COMMENT = re.compile(r"(?:^|(?<=[ \t:]))#", re.MULTILINE)
+
+
+def has_comments(source: bytes, syntax: str) -> bool:
+    """Whether a document has comments, which the canonical form does not keep."""
+    if syntax == "xml":
+        return b"<!--" in source
+    text = _FLOW_STRING.sub('""', source.decode("utf-8", "replace"))
+    return _FLOW_COMMENT.search(text) is not None
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--check", "check_only", is_flag=True,
               help="Only report files that would change; write nothing.")  # fmt: skip
-def fmt(paths: tuple[str, ...], check_only: bool) -> None:
-    """Rewrite documents in canonical form (in their own syntax)."""
+@click.option("--drop-comments", is_flag=True,
+              help="Rewrite files that have comments too (canonical form has none).")  # fmt: skip
+def fmt(paths: tuple[str, ...], check_only: bool, drop_comments: bool) -> None:
+    """Rewrite documents in canonical form (in their own syntax).
+
+    The canonical form keeps no comments, so a file with comments is left alone (and counts as
+    one that would change) unless --drop-comments is given: formatting never loses words silently.
+    """
     try:
         documents = list(_documents(paths))
     except Unreadable as exc:
@@ -159,6 +178,10 @@ def fmt(paths: tuple[str, ...], check_only: bool) -> None:
             continue
         if check_only:
             click.echo(f"would reformat {path}")
+            status = EXIT_INVALID
+        elif has_comments(source, syntax_of(path)) and not drop_comments:
+            click.echo(f"not reformatted {path}: it has comments, which the canonical form "
+                       "does not keep (--drop-comments rewrites it anyway)", err=True)  # fmt: skip
             status = EXIT_INVALID
         else:
             path.write_bytes(canonical)
