@@ -3,12 +3,17 @@
 Every attribute field carries its XML name, value type and error code in its metadata (see `attr`);
 `rcml.names` reads the table from there, so an attribute name is written exactly once. Source
 positions (`span`) are kept out of equality: the XML and DSL readers produce equal trees.
+
+Nodes are deliberately not slotted: a field's default lives on the class, so a reader builds a node
+by storing only the values its document gives (`construct`), which is what keeps parse + validate
+close to raw lxml speed (a Gather has twenty fields, most of them defaults). Documents are shared
+between calls, so the per-node dictionary costs nothing that matters.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from rcml import values as v
 
@@ -74,7 +79,7 @@ def child(tag: str) -> Any:
     return field(default=None, metadata={CHILD: tag})
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Node:
     """Base of every AST node."""
 
@@ -82,14 +87,31 @@ class Node:
     span: Span | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+_new = object.__new__
+
+
+def construct(cls: type[NodeT], values: dict[str, Any]) -> NodeT:
+    """Build a node from already-checked field values; absent fields keep their class defaults.
+
+    The readers' fast path: the validator has converted and checked every value, so the generated
+    `__init__` (one frozen-attribute store per field) has nothing left to add.
+    """
+    node = _new(cls)
+    node.__dict__.update(values)
+    return node
+
+
+@dataclass(frozen=True, kw_only=True)
 class Verb(Node):
     """A direct child of <Response> (or a prompt of <Gather>)."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Noun(Node):
     """A child of <Dial> (or <Client>/<Sip>/<Conference> for Video and Parameter)."""
+
+
+NodeT = TypeVar("NodeT", bound=Node)
 
 
 # --- SSML inside <Say> -------------------------------------------------------------------------
@@ -108,7 +130,7 @@ SSML_ATTRIBUTES: dict[str, tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Ssml(Node):
     """An SSML element inside <Say>: its tag, attributes in table order, and mixed content."""
 
@@ -120,7 +142,7 @@ class Ssml(Node):
 # --- verbs -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Say(Verb):
     """Speak text. `text` holds plain text; with SSML markup `ssml` holds the mixed content."""
 
@@ -147,7 +169,7 @@ def _spoken(item: str | Ssml) -> str:
     return "".join(_spoken(part) for part in item.content)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Play(Verb):
     """Play an audio URL (or, with `digits`, key tones)."""
 
@@ -157,7 +179,7 @@ class Play(Verb):
     digits: str | None = attr("digits", v.TONES)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Pause(Verb):
     """Silence for `length` seconds."""
 
@@ -165,7 +187,7 @@ class Pause(Verb):
     length: int = attr("length", v.Int(0, 14400), 1, 13910)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Gather(Verb):
     """Collect keys or speech while the prompts play."""
 
@@ -191,7 +213,7 @@ class Gather(Verb):
     profanity_filter: bool = attr("profanityFilter", v.BOOL, True)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Record(Verb):
     """Record the caller until a key, silence, the length limit or hang-up."""
 
@@ -211,7 +233,7 @@ class Record(Verb):
     recording_status_callback_event: str | None = attr("recordingStatusCallbackEvent", v.TEXT)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Redirect(Verb):
     """Continue with the document at `url`."""
 
@@ -223,7 +245,7 @@ class Redirect(Verb):
 # --- Dial and its nouns --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Video(Noun):
     """Video settings of a client, SIP or conference leg (recorded only)."""
 
@@ -237,7 +259,7 @@ class Video(Noun):
     overlay: str | None = attr("overlay", v.TEXT)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Parameter(Noun):
     """A custom parameter sent to a dialed client."""
 
@@ -249,12 +271,12 @@ class Parameter(Noun):
 _STATUS_CALLBACK_EVENT_DEFAULT = ("completed",)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Number(Noun):
     """Dial a phone number."""
 
     tag = "Number"
-    number: str = text_of(TextRule("number", required=True, code=13223, missing_code=13223))
+    number: str = text_of(TextRule("number", required=True, code=13223))
     send_digits: str | None = attr("sendDigits", v.TONES, None, 13222)
     url: str | None = attr("url", v.URL)
     method: str = attr("method", v.METHOD, "POST", 13221)
@@ -265,7 +287,7 @@ class Number(Noun):
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Client(Noun):
     """Dial a registered client by name."""
 
@@ -282,7 +304,7 @@ class Client(Noun):
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class SipNoun(Noun):
     """What <Sip> and its deprecated alias <Uri> share: credentials, screening, callbacks."""
 
@@ -298,29 +320,29 @@ class SipNoun(Noun):
     uri: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Sip(SipNoun):
     """Dial a SIP URI (as text, or in `name` when there is a <Video> child)."""
 
     tag = "Sip"
-    uri: str = text_of(TextRule("sip", required=True, code=13243, missing_code=13243, alias="name"))
+    uri: str = text_of(TextRule("sip", required=True, code=13243, alias="name"))
     video: Video | None = child("Video")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Uri(SipNoun):
     """Deprecated alias of <Sip> (warning 99003): a SIP URI as text, no children."""
 
     tag = "Uri"
-    uri: str = text_of(TextRule("sip", required=True, code=13243, missing_code=13243))
+    uri: str = text_of(TextRule("sip", required=True, code=13243))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Conference(Noun):
     """Join a conference room."""
 
     tag = "Conference"
-    name: str = text_of(TextRule("name", True, v.Text(1, 128), 13237, 13237, alias="name"))
+    name: str = text_of(TextRule("name", True, v.Text(1, 128), 13237, alias="name"))
     video: Video | None = child("Video")
     muted: bool = attr("muted", v.BOOL, False, 13230)
     beep: str = attr("beep", v.Enum(("true", "false", "onEnter", "onExit")), "true", 13235)
@@ -335,7 +357,7 @@ class Conference(Noun):
     status_callback_event: str | None = attr("statusCallbackEvent", v.TEXT)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Queue(Noun):
     """Dequeue the first call waiting in a queue."""
 
@@ -349,7 +371,7 @@ DIALABLE = ("Number", "Client", "Sip", "Uri")
 DialNoun = Number | Client | Sip | Uri | Conference | Queue
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Dial(Verb):
     """Connect the call to numbers, clients, SIP URIs, a conference or a queue."""
 
@@ -377,21 +399,21 @@ class Dial(Verb):
 # --- the other verbs ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Hangup(Verb):
     """End the call."""
 
     tag = "Hangup"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Leave(Verb):
     """Leave the queue (in a queue wait document)."""
 
     tag = "Leave"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Reject(Verb):
     """Refuse a ringing call without answering it."""
 
@@ -399,7 +421,7 @@ class Reject(Verb):
     reason: str = attr("reason", v.Enum(("rejected", "busy")), "rejected")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Sms(Verb):
     """Send a text message."""
 
@@ -412,7 +434,7 @@ class Sms(Verb):
     status_callback: str | None = attr("statusCallback", v.URL, None, 14105)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Email(Verb):
     """Send an e-mail (Restcomm extension)."""
 
@@ -425,7 +447,7 @@ class Email(Verb):
     subject: str = attr("subject", v.TEXT, "Restcomm Email Service")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Fax(Verb):
     """Send a fax of the document at `url` (Restcomm extension)."""
 
@@ -438,7 +460,7 @@ class Fax(Verb):
     status_callback: str | None = attr("statusCallback", v.URL)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Enqueue(Verb):
     """Wait in a queue until dequeued, until <Leave>, or until the caller hangs up."""
 
@@ -456,7 +478,7 @@ RESPONSE_VERBS = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Response(Node):
     """A whole RCML document: its verbs in order."""
 

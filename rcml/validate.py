@@ -1,7 +1,14 @@
-"""The one validator: turns an element tree (from either reader) into the AST, collecting every problem.
+"""The one validator: turns an element tree (from either reader) into the AST, with every problem.
 
 Both syntaxes feed it the same thing, an lxml element tree plus a `Locator` that knows where each
 element came from, so a `.flow` file gets exactly the checks and codes of the equivalent `.xml`.
+
+The success path is kept lean because it runs for every document fetched during a call: each
+element is visited once, values are converted by their types, nodes are made with
+`nodes.construct`, and nothing about positions or messages is computed until a problem is found.
+
+Whitespace (spec §1.1 rules 7-8) is what Python's `str.strip()`/`str.split()` remove: XML's four
+characters plus the Unicode separators and NEL; the XSD of `rcml.schema` mirrors exactly this.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from rcml import names, targets
 from rcml import nodes as n
 from rcml import values as v
 from rcml.errors import Problem, sort_problems
-from rcml.names import ELEMENTS, ElementSpec
+from rcml.names import ELEMENTS, AttrSpec, ElementSpec
 
 XML_NS = "{http://www.w3.org/XML/1998/namespace}"
 
@@ -31,7 +38,9 @@ class Locator(Protocol):
 
     def span(self, element: Element) -> n.Span: ...
 
-    def position(self, element: Element, attribute: str | None = None) -> tuple[int, int | None]: ...
+    def position(
+        self, element: Element, attribute: str | None = None
+    ) -> tuple[int, int | None]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +70,7 @@ _TEXT_WHAT = {
     "Conference": "the room name",
     "Sms": "the message body",
 }
-_TARGET_KINDS = {"number": "number", "client": "client", "sip": "sip"}
+_TARGET_KINDS = frozenset({"number", "client", "sip"})
 _MISPLACED_CODE = {"Gather": 13320, "Dial": 13215}
 _SHORTHAND_NOUN: dict[str, type[n.Number | n.Client | n.Sip]] = {
     "number": n.Number,
@@ -69,6 +78,41 @@ _SHORTHAND_NOUN: dict[str, type[n.Number | n.Client | n.Sip]] = {
     "sip": n.Sip,
 }
 _TARGET_FIELD = {"number": "number", "client": "name", "sip": "uri"}
+_SHORTHAND_CODE = {"number": 13223, "client": 12200, "sip": 13243}
+# Text that may be left out when an attribute stands in for it (§2.15: <Play digits="...">).
+_TEXT_OPTIONAL_WITH = {"Play": "digits"}
+_ROOMS = ("Conference", "Queue")
+_ENDS_SEQUENCE = ("Hangup", "Redirect")
+
+# Derived once from the naming table: what each element may contain and must carry.
+_CHILD_SPECS: dict[str, dict[str, ElementSpec]] = {
+    tag: {child: ELEMENTS[child] for child in (*spec.child_tags, *spec.single_children)}
+    for tag, spec in ELEMENTS.items()
+}
+_REQUIRED_ATTRS: dict[str, tuple[AttrSpec, ...]] = {
+    tag: required
+    for tag, spec in ELEMENTS.items()
+    if (required := tuple(a for a in spec.attrs.values() if a.required))
+}
+# xml name -> (field, parse) for each element: the one lookup the hot loop makes per attribute.
+_PARSERS: dict[str, dict[str, tuple[str, Callable[[str], object]]]] = {
+    tag: {xml: (attr.field, attr.type.parse) for xml, attr in spec.attrs.items()}
+    for tag, spec in ELEMENTS.items()
+}
+_ALIAS: dict[str, str] = {
+    tag: spec.text_rule.alias
+    for tag, spec in ELEMENTS.items()
+    if spec.text_rule and spec.text_rule.alias
+}
+_ATTRIBUTE_NAMES: dict[str, tuple[str, ...]] = {
+    tag: (
+        *spec.attrs,
+        *((spec.text_rule.alias,) if spec.text_rule and spec.text_rule.alias else ()),
+    )
+    for tag, spec in ELEMENTS.items()
+}
+_KNOWN_TAGS = frozenset(names.ALL_TAGS)
+_UNSUPPORTED_BY_CASE = {tag.lower(): tag for tag in names.TWIML_ELEMENTS | names.USSD_ELEMENTS}
 
 
 def _shorten(text: str, limit: int = 40) -> str:
@@ -76,7 +120,9 @@ def _shorten(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def suggest(name: str, allowed: Iterable[str], known: Iterable[str] = ()) -> tuple[str | None, bool]:
+def suggest(
+    name: str, allowed: Iterable[str], known: Iterable[str] = ()
+) -> tuple[str | None, bool]:
     """A "did you mean" for `name`: (suggestion, found-by-case).
 
     First a case-insensitive exact match among `known` (or `allowed`), then the closest allowed
@@ -95,8 +141,10 @@ class Builder:
 
     def __init__(self, locator: Locator, dialect: Dialect = XML_DIALECT) -> None:
         self.locator = locator
+        self._span = locator.span
         self.dialect = dialect
         self.problems: list[Problem] = []
+        self.errors = 0
 
     # --- reporting ---------------------------------------------------------------------------
 
@@ -110,6 +158,8 @@ class Builder:
     ) -> None:
         line, col = self.locator.position(element, attribute)
         self.problems.append(Problem(self.locator.filename, line, col, code, message, severity))
+        if severity == "error":
+            self.errors += 1
 
     def _label(self, tag: str) -> str:
         return self.dialect.element(tag)
@@ -124,7 +174,9 @@ class Builder:
         tag = _local(root.tag)
         if tag != "Response":
             self.report(
-                root, 12200, f"root element must be {self._label('Response')}, found {self._label(tag)}"
+                root,
+                12200,
+                f"root element must be {self._label('Response')}, found {self._label(tag)}",
             )
             return None
         node = self.element(root, ELEMENTS["Response"], None)
@@ -132,72 +184,82 @@ class Builder:
 
     def element(self, el: Element, spec: ElementSpec, parent: str | None) -> n.Node | None:
         """Build one element of a known tag; None when it has errors (they are recorded)."""
-        before = len(self.problems)
-        kwargs: dict[str, Any] = {"span": self.locator.span(el)}
-        alias_value = self._attributes(el, spec, kwargs)
-        if spec.cls is n.Say:
-            self._say_content(el, kwargs)
+        errors = self.errors
+        tag = spec.tag
+        values: dict[str, Any] = {"span": self._span(el)}
+        alias_value = None
+        items: list[tuple[str, str]] = el.items()  # type: ignore[assignment]  # str, not bytes
+        if items:
+            parsers = _PARSERS[tag]
+            for name, raw in items:
+                parser = parsers.get(name)
+                if parser is None:
+                    if name == _ALIAS.get(tag):
+                        alias_value = raw.strip()
+                    else:
+                        self._unknown_attribute(el, tag, name, _ATTRIBUTE_NAMES[tag])
+                    continue
+                try:
+                    values[parser[0]] = parser[1](raw.strip())
+                except v.ValueProblem as problem:
+                    self._bad_value(el, tag, name, problem)
+        required = _REQUIRED_ATTRS.get(tag)
+        if required:
+            self._required(el, spec, required)
+        reader = _CONTENT.get(tag)
+        if reader is not None:
+            reader(self, el, spec, values, alias_value)
+        elif len(el):
+            self._content(el, spec, values, alias_value)
         else:
-            self._content(el, spec, kwargs, alias_value)
-        if spec.cls is n.Dial:
-            self._dial(el, kwargs)
-        elif spec.cls is n.Response:
-            self._sequence_warnings(el)
-        elif spec.cls is n.Uri:
-            self.report(el, 99003, f"{self._label('Uri')} is deprecated; use {self._label('Sip')}",
-                        severity="warning")  # fmt: skip
-        if any(p.is_error for p in self.problems[before:]):
+            # A leaf, as nearly every element is: its text is all there is to read.
+            text = el.text
+            text = text.strip() if text else ""
+            rule = spec.text_rule
+            if rule is not None:
+                self._text(el, spec, rule, text, values, alias_value, None, False)
+            elif text:
+                self._stray_text(el, tag, text)
+        if self.errors != errors:
             return None
-        return spec.cls(**kwargs)
+        return n.construct(spec.cls, values)
 
     # --- attributes ----------------------------------------------------------------------------
 
-    def _attributes(self, el: Element, spec: ElementSpec, kwargs: dict[str, Any]) -> str | None:
-        """Convert the attributes into kwargs; return the value of a text alias (`name`)."""
-        alias = spec.text_rule.alias if spec.text_rule else None
-        alias_value = None
-        attrs = spec.attrs
-        for name, raw in el.attrib.items():
-            attr = attrs.get(name)
-            if attr is None:
-                if name == alias:
-                    alias_value = raw.strip()
-                else:
-                    self._unknown_attribute(el, spec, name)
-                continue
-            try:
-                kwargs[attr.field] = attr.type.parse(raw.strip())
-            except v.ValueProblem as problem:
-                self.report(
-                    el,
-                    attr.code,
-                    f"{self._label(spec.tag)} attribute {self.dialect.attribute(name)}: {problem}",
-                    name,
-                )
-                kwargs[attr.field] = attr.default
-        for attr in attrs.values():
-            if attr.required and attr.xml not in el.attrib:
-                self.report(
-                    el,
-                    attr.code,
-                    f"{self._label(spec.tag)} requires attribute {self.dialect.attribute(attr.xml)}",
-                )
-        return alias_value
-
-    def _unknown_attribute(self, el: Element, spec: ElementSpec, name: str) -> None:
-        label = self._label(spec.tag)
-        if name.startswith("{"):
-            self.report(el, 12200, f"attribute {name} on {label} is in a namespace; "
-                        "RCML attributes take no namespace prefix", name)  # fmt: skip
-            return
+    def _bad_value(self, el: Element, tag: str, name: str, problem: v.ValueProblem) -> None:
+        attr = ELEMENTS[tag].attrs[name]
         shown = self.dialect.attribute(name)
-        if name in names.TWIML_ATTRIBUTES.get(spec.tag, ()):
-            message = f"attribute {shown} on {label} is a TwiML attribute that rcml does not support"
+        message = _abbreviated(problem, el.get(name, "").strip())
+        self.report(el, attr.code, f"{self._label(tag)} attribute {shown}: {message}", name)
+
+    def _required(self, el: Element, spec: ElementSpec, required: tuple[AttrSpec, ...]) -> None:
+        for attr in required:
+            if el.get(attr.xml) is None:
+                shown = self.dialect.attribute(attr.xml)
+                self.report(el, attr.code, f"{self._label(spec.tag)} requires attribute {shown}")
+
+    def _unknown_attribute(
+        self, el: Element, tag: str, name: str, allowed: tuple[str, ...]
+    ) -> None:
+        label = self._label(tag)
+        if name.startswith(XML_NS):
+            name = "xml:" + name[len(XML_NS) :]  # predeclared: not a namespace declaration problem
+        elif name.startswith("{"):
+            shown = self.dialect.attribute(_prefixed(el, name))
+            message = f"attribute {shown} on {label} is in a namespace; RCML attributes take no " \
+                "namespace prefix"  # fmt: skip
             self.report(el, 12200, message, name)
             return
-        allowed = [*spec.attrs, *([spec.text_rule.alias] if spec.text_rule and spec.text_rule.alias else [])]
+        shown = self.dialect.attribute(name)
+        if name in names.TWIML_ATTRIBUTES.get(tag, ()):
+            message = (
+                f"attribute {shown} on {label} is a TwiML attribute that rcml does not support"
+            )
+            self.report(el, 12200, message, name)
+            return
         if not allowed:
-            self.report(el, 12200, f"unknown attribute {shown} on {label}; {label} takes no attributes", name)
+            message = f"unknown attribute {shown} on {label}; {label} takes no attributes"
+            self.report(el, 12200, message, name)
             return
         suggestion, _ = suggest(name, allowed)
         if suggestion:
@@ -209,88 +271,119 @@ class Builder:
     # --- content -------------------------------------------------------------------------------
 
     def _content(
-        self, el: Element, spec: ElementSpec, kwargs: dict[str, Any], alias_value: str | None
-    ) -> None:
-        pieces = [el.text] if el.text else []
-        kids: list[n.Node] = []
+        self, el: Element, spec: ElementSpec, values: dict[str, Any], alias_value: str | None
+    ) -> tuple[str, list[Element]]:
+        """Build children and read the text; returns the stripped text and the child elements."""
+        text = el.text
+        elements: list[Element] = []
         identity: str | None = None
-        has_elements = False
-        for child in el:
-            if child.tail:
-                pieces.append(child.tail)
-            tag = child.tag
-            if not isinstance(tag, str):
-                continue  # comments and processing instructions
-            has_elements = True
-            tag = _local(tag)
-            if tag in spec.child_tags:
-                node = self.element(child, ELEMENTS[tag], spec.tag)
-                if node is not None:
-                    kids.append(node)
-            elif tag in spec.single_children:
-                field = spec.single_children[tag]
-                node = self.element(child, ELEMENTS[tag], spec.tag)
-                if field in kwargs:
+        has_children = False  # recognised ones: a misplaced element is reported on its own
+        if len(el):
+            pieces = [text] if text else []
+            allowed = _CHILD_SPECS[spec.tag]
+            kids: list[n.Node] = []
+            seen_single: set[str] = set()
+            for child in el:
+                tail = child.tail
+                if tail:
+                    pieces.append(tail)
+                tag = child.tag
+                if type(tag) is not str:
+                    continue  # comments and processing instructions
+                elements.append(child)
+                if tag[0] == "{":
+                    tag = _local(tag)
+                child_spec = allowed.get(tag)
+                if child_spec is None:
+                    if tag == "Identity" and spec.cls is n.Client:
+                        has_children = True
+                        if "Identity" in seen_single:
+                            self._once(child, tag, spec.tag)
+                        seen_single.add("Identity")
+                        identity = self._identity(child)
+                    else:
+                        self._misplaced(child, tag, spec.tag, spec.allowed)
+                    continue
+                has_children = True
+                node = self.element(child, child_spec, spec.tag)
+                field = spec.single_children.get(tag)
+                if field is None:
+                    if node is not None:
+                        kids.append(node)
+                elif tag in seen_single:
                     self._once(child, tag, spec.tag)
-                elif node is not None:
-                    kwargs[field] = node
-            elif tag == "Identity" and spec.cls is n.Client:
-                if identity is not None:
-                    self._once(child, tag, spec.tag)
-                identity = self._identity(child)
-            else:
-                self._misplaced(child, tag, spec)
-        if spec.children_field:
-            kwargs[spec.children_field] = tuple(kids)
-        text = "".join(pieces).strip()
+                else:
+                    seen_single.add(tag)
+                    if node is not None:
+                        values[field] = node
+            if spec.children_field:
+                values[spec.children_field] = tuple(kids)
+            text = "".join(pieces)
+        text = text.strip() if text else ""
         rule = spec.text_rule
-        if rule is None:
-            if text and spec.cls is not n.Dial:  # Dial text is the target shorthand (_dial)
-                self.report(el, 12200, f"{self._label(spec.tag)} takes no text, found '{_shorten(text)}'")
-            return
-        self._text(el, spec, rule, text, kwargs, alias_value, identity, has_elements)
+        if rule is not None:
+            self._text(el, spec, rule, text, values, alias_value, identity, has_children)
+        elif text and spec.cls is not n.Dial:  # Dial text is the target shorthand (_dial)
+            self._stray_text(el, spec.tag, text)
+        return text, elements
+
+    def _stray_text(self, el: Element, tag: str, text: str) -> None:
+        self.report(el, 12200, f"{self._label(tag)} takes no text, found '{_shorten(text)}'")
 
     def _once(self, el: Element, tag: str, parent: str) -> None:
         self.report(el, 12200, f"{self._label(tag)} may appear only once in {self._label(parent)}")
 
     def _identity(self, el: Element) -> str | None:
-        if len(el.attrib):
-            for name in el.attrib:
-                self._unknown_attribute(el, _IDENTITY_SPEC, name)
-        text = (el.text or "").strip()
+        for name, _ in el.items():
+            self._unknown_attribute(el, "Identity", str(name), ())
+        for child in el:
+            if type(child.tag) is str:
+                self._misplaced(child, _local(child.tag), "Identity", ())
+        text = _element_text(el)
         if not text:
             self.report(el, 12200, f"{self._label('Identity')} requires text: the client name")
             return None
         return text
 
-    def _misplaced(self, el: Element, tag: str, spec: ElementSpec) -> None:
-        parent = self._label(spec.tag)
-        label = self._label(tag)
-        allowed = spec.allowed
-        code = _MISPLACED_CODE.get(spec.tag, 12200)
-        if tag in ELEMENTS or tag == "Identity" or (tag in n.SSML_ATTRIBUTES and spec.cls is not n.Say):
-            if not allowed:
-                message = f"{label} is not allowed inside {parent}; {parent} takes no child elements"
-            else:
+    def _misplaced(self, el: Element, tag: str, parent_tag: str, allowed: tuple[str, ...]) -> None:
+        parent = self._label(parent_tag)
+        label = self._label(f"{el.prefix}:{tag}" if el.prefix else tag)
+        if tag in _KNOWN_TAGS:
+            if allowed:
                 message = f"{label} is not allowed inside {parent}; allowed: {self._names(allowed)}"
-            self.report(el, code, message)
+            else:
+                message = (
+                    f"{label} is not allowed inside {parent}; {parent} takes no child elements"
+                )
+            self.report(el, _MISPLACED_CODE.get(parent_tag, 12200), message)
             return
         if tag in names.USSD_ELEMENTS:
             self.report(el, 12200, f"{label}: USSD verbs are not supported")
             return
+        kind = "verb" if parent_tag in ("Response", "Gather") else "noun"
         if tag in names.TWIML_ELEMENTS:
-            kind = "verb" if spec.tag in ("Response", "Gather") else "noun"
             self.report(el, 12200, f"{label} is a TwiML {kind} that rcml does not support")
             return
+        hint = f"allowed here: {self._names(allowed)}" if allowed else \
+            f"{parent} takes no child elements"  # fmt: skip
+        unsupported = _UNSUPPORTED_BY_CASE.get(tag.lower())
+        if unsupported is not None:
+            what = "a USSD verb" if unsupported in names.USSD_ELEMENTS else f"a TwiML {kind}"
+            message = (
+                f"unknown element {label} in {parent}: names are case-sensitive, and "
+                f"{self._label(unsupported)} is {what} that rcml does not support"
+            )
+            self.report(el, 12200, message)
+            return
         suggestion, by_case = suggest(tag, allowed, names.ALL_TAGS)
-        hint = f"allowed here: {self._names(allowed)}"
         if suggestion and by_case:
             message = (
                 f"unknown element {label} in {parent}: names are case-sensitive, "
                 f"did you mean {self._label(suggestion)}? {hint}"
             )
         elif suggestion:
-            message = f"unknown element {label} in {parent}; did you mean {self._label(suggestion)}? {hint}"
+            guess = self._label(suggestion)
+            message = f"unknown element {label} in {parent}; did you mean {guess}? {hint}"
         else:
             message = f"unknown element {label} in {parent}; {hint}"
         self.report(el, 12200, message)
@@ -301,63 +394,128 @@ class Builder:
         spec: ElementSpec,
         rule: n.TextRule,
         text: str,
-        kwargs: dict[str, Any],
+        values: dict[str, Any],
         alias_value: str | None,
         identity: str | None,
         has_elements: bool,
     ) -> None:
-        label = self._label(spec.tag)
         assert spec.text_field is not None
+        source = None  # the attribute the value came from, when it is not the text
         if rule.alias is not None:
-            given = [value for value in (alias_value, identity) if value is not None]
-            if text and has_elements:
-                self.report(el, 12200, f"{label} with child elements takes its target in the "
-                            f"{self.dialect.attribute(rule.alias)} attribute, not as text")  # fmt: skip
+            chosen = self._target(el, spec, rule.alias, text, alias_value, identity, has_elements)
+            if chosen is None:
                 return
-            if text and given:
-                self.report(el, 12200, f"{label} has both text and a {self.dialect.attribute(rule.alias)}"
-                            "; give only one")  # fmt: skip
-                return
-            if len(given) > 1:
-                self.report(el, 12200, f"{label} has both a {self.dialect.attribute(rule.alias)} "
-                            f"attribute and {self._label('Identity')}; give only one")  # fmt: skip
-                return
-            if given:
-                text = given[0]
-        if rule.kind == "dial":
-            return
+            text, source = chosen
         if not text:
-            if rule.required and not (spec.cls is n.Play and "digits" in kwargs):
+            optional_with = _TEXT_OPTIONAL_WITH.get(spec.tag)
+            required = rule.required or (
+                optional_with is not None and el.get(optional_with) is None
+            )
+            if required:
+                label = self._label(spec.tag)
                 what = _TEXT_WHAT.get(spec.tag) or _TEXT_NEEDS.get(rule.kind, "text")
                 if rule.alias:
                     what += f", as text or in the {self.dialect.attribute(rule.alias)} attribute"
+                    if spec.cls is n.Client:
+                        what += f" or an {self._label('Identity')}"
                 self.report(el, rule.missing_code, f"{label} requires text: {what}")
-            kwargs[spec.text_field] = ""
             return
-        kind = _TARGET_KINDS.get(rule.kind)
+        kind = rule.kind
         try:
-            if kind is not None:
+            if kind in _TARGET_KINDS:
                 text = targets.normalize(kind, text)
-            elif rule.kind == "url":
+            elif kind == "url":
                 text = v.URL.parse(text)
             elif rule.check is not None:
-                text = rule.check.parse(text)
+                text = str(rule.check.parse(text))
         except targets.TargetError as problem:
-            self.report(el, rule.code, f"{label}: {problem.message}")
+            self.report(el, rule.code, f"{self._label(spec.tag)}: {problem.message}", source)
             return
         except v.ValueProblem as problem:
-            self.report(el, rule.code, f"{label} text: {_text_problem(problem, text)}")
+            where = "text" if source is None else f"attribute {self.dialect.attribute(source)}"
+            message = f"{self._label(spec.tag)} {where}: {_abbreviated(problem, text)}"
+            self.report(el, rule.code, message, source)
             return
-        kwargs[spec.text_field] = text
+        values[spec.text_field] = text
+
+    def _target(
+        self,
+        el: Element,
+        spec: ElementSpec,
+        alias: str,
+        text: str,
+        alias_value: str | None,
+        identity: str | None,
+        has_elements: bool,
+    ) -> tuple[str, str | None] | None:
+        """Client, Sip, Conference: the target from the text, `name` or <Identity> (one of them).
+
+        Returns (target, attribute it came from or None), or None after reporting a conflict.
+        """
+        if alias_value is None and identity is None and not (text and has_elements):
+            return text, None
+        label = self._label(spec.tag)
+        shown = self.dialect.attribute(alias)
+        if text and has_elements:
+            where = f"the {shown} attribute"
+            if spec.cls is n.Client:
+                where += f" or an {self._label('Identity')}"
+            self.report(el, 12200, f"{label} with child elements takes its target in {where}, "
+                        "not as text")  # fmt: skip
+            return None
+        if text:
+            self.report(el, 12200, f"{label} has both text and a {shown} attribute; give only one")
+            return None
+        if alias_value is not None and identity is not None:
+            self.report(el, 12200, f"{label} has both a {shown} attribute and "
+                        f"{self._label('Identity')}; give only one")  # fmt: skip
+            return None
+        if alias_value is not None:
+            return alias_value, alias
+        assert identity is not None
+        return identity, None
+
+    # --- Response ------------------------------------------------------------------------------
+
+    def _response(
+        self, el: Element, spec: ElementSpec, values: dict[str, Any], alias_value: str | None
+    ) -> None:
+        _, verbs = self._content(el, spec, values, alias_value)
+        tags = [child.tag for child in verbs]
+        if any(tag[0] == "{" for tag in tags):
+            tags = [_local(tag) for tag in tags]
+        if "Reject" not in tags and "Hangup" not in tags[:-1] and "Redirect" not in tags[:-1]:
+            return  # nothing to warn about, as in nearly every document
+        seen_other = False
+        for index, (tag, child) in enumerate(zip(tags, verbs, strict=True)):
+            if tag in _ENDS_SEQUENCE and index + 1 < len(verbs):
+                after = verbs[index + 1]
+                message = f"{self._label(tags[index + 1])} is unreachable: it follows " \
+                    f"{self._label(tag)}"  # fmt: skip
+                self.report(after, 99002, message, severity="warning")
+                return
+            if tag == "Reject" and seen_other:
+                message = f"{self._label('Reject')} after other verbs runs on an answered call " \
+                    "and will be skipped"  # fmt: skip
+                self.report(child, 99001, message, severity="warning")
+            if tag not in ("Pause", "Reject"):
+                seen_other = True
 
     # --- Say and SSML --------------------------------------------------------------------------
 
-    def _say_content(self, el: Element, kwargs: dict[str, Any]) -> None:
+    def _say(
+        self, el: Element, spec: ElementSpec, values: dict[str, Any], alias_value: str | None
+    ) -> None:
+        if not len(el):
+            text = el.text
+            if text:
+                values["text"] = " ".join(text.split())
+            return
         content = self._mixed(el, "Say")
         if any(not isinstance(item, str) for item in content):
-            kwargs["ssml"] = _trim_ends(content)
+            values["ssml"] = _trim_ends(content)
         else:
-            kwargs["text"] = " ".join("".join(content).split())  # type: ignore[arg-type]
+            values["text"] = " ".join("".join(content).split())  # type: ignore[arg-type]
 
     def _mixed(self, el: Element, parent: str) -> list[str | n.Ssml]:
         content: list[str | n.Ssml] = []
@@ -365,104 +523,114 @@ class Builder:
             content.append(el.text)
         for child in el:
             tag = child.tag
-            if isinstance(tag, str):
+            if type(tag) is str:
                 tag = _local(tag)
                 if tag in n.SSML_ATTRIBUTES:
                     node = self._ssml(child, tag)
                     if node is not None:
                         content.append(node)
                 else:
-                    self._misplaced(child, tag, ELEMENTS["Say"])
+                    self._misplaced(child, tag, parent, ELEMENTS["Say"].allowed)
             if child.tail:
                 content.append(child.tail)
         return _collapse(content)
 
     def _ssml(self, el: Element, tag: str) -> n.Ssml | None:
-        before = len(self.problems)
+        errors = self.errors
         allowed = n.SSML_ATTRIBUTES[tag]
         attributes: dict[str, str] = {}
-        for name, raw in el.attrib.items():
+        items: list[tuple[str, str]] = el.items()  # type: ignore[assignment]  # str, not bytes
+        for name, raw in items:
             shown = "xml:" + name[len(XML_NS) :] if name.startswith(XML_NS) else name
             if shown in allowed:
                 attributes[shown] = raw.strip()
-                continue
-            label = self._label(tag)
-            suggestion, _ = suggest(shown, allowed)
-            if not allowed:
-                hint = f"{label} takes no attributes"
-            elif suggestion:
-                hint = f"did you mean {self.dialect.attribute(suggestion)}?"
             else:
-                hint = "allowed: " + ", ".join(allowed)
-            self.report(el, 12200, f"unknown attribute {self.dialect.attribute(shown)} on {label}; {hint}", name)
+                self._unknown_attribute(el, tag, name, allowed)
         content = self._mixed(el, tag)
-        if any(p.is_error for p in self.problems[before:]):
+        if self.errors != errors:
             return None
         ordered = tuple((name, attributes[name]) for name in allowed if name in attributes)
-        return n.Ssml(name=tag, attributes=ordered, content=tuple(content), span=self.locator.span(el))
+        return n.construct(
+            n.Ssml,
+            {"name": tag, "attributes": ordered, "content": tuple(content),
+             "span": self.locator.span(el)},
+        )  # fmt: skip
 
     # --- Dial ----------------------------------------------------------------------------------
 
-    def _dial(self, el: Element, kwargs: dict[str, Any]) -> None:
-        text = _element_text(el)
-        label = self._label("Dial")
-        child_tags = [_local(c.tag) for c in el if isinstance(c.tag, str)]
-        dialable = sum(tag in n.DIALABLE for tag in child_tags)
-        rooms = [tag for tag in child_tags if tag in ("Conference", "Queue")]
-        if text and child_tags:
-            self.report(el, 13215, f"{label} has both text and nouns; put the target in a "
-                        f"{self._label('Number')}, {self._label('Client')} or {self._label('Sip')}")  # fmt: skip
+    def _dial(
+        self, el: Element, spec: ElementSpec, values: dict[str, Any], alias_value: str | None
+    ) -> None:
+        text, elements = self._content(el, spec, values, alias_value)
+        label = self._label("Dial") if not text or elements else ""
+        if text and elements:
+            nouns = f"{self._label('Number')}, {self._label('Client')} or {self._label('Sip')}"
+            message = f"{label} has both text and nouns; put the target in a {nouns}"
+            self.report(el, 13215, message)
             return
         if text:
-            kind = targets.shorthand_kind(text)
-            if kind == "sip" and not text.lower().startswith(("sip:", "sips:")):
-                text = "sip:" + text
-            try:
-                target = targets.normalize(kind, text)
-            except targets.TargetError as problem:
-                code = 13243 if kind == "sip" else 13223 if kind == "number" else 12200
-                self.report(el, code, f"{label}: {problem.message}")
-                return
-            noun = _SHORTHAND_NOUN[kind]
-            kwargs["nouns"] = (noun(**{_TARGET_FIELD[kind]: target, "span": kwargs["span"]}),)
+            self._shorthand(el, text, values)
             return
-        if not child_tags:
+        if not elements:
             self.report(el, 13215, f"{label} needs a target: text such as +15551234567, or a "
                         f"{self._label('Number')}, {self._label('Client')}, {self._label('Sip')}, "
                         f"{self._label('Conference')} or {self._label('Queue')}")  # fmt: skip
             return
+        tags = [_local(child.tag) for child in elements]
+        dialable = sum(tag in n.DIALABLE for tag in tags)
+        rooms = [(tag, child) for tag, child in zip(tags, elements, strict=True) if tag in _ROOMS]
         if rooms and (len(rooms) > 1 or dialable):
-            self.report(el, 13215, f"{self._label(rooms[0])} must be the only noun in {label}")
+            room = rooms[0][0]
+            self.report(el, 13215, f"{self._label(room)} must be the only noun in {label}")
         elif dialable > 10:
             self.report(el, 13215, f"{label} has {dialable} numbers, clients and SIP URIs; "
                         "at most 10 are allowed")  # fmt: skip
 
-    # --- whole-sequence warnings ---------------------------------------------------------------
+    def _shorthand(self, el: Element, text: str, values: dict[str, Any]) -> None:
+        """`<Dial>TARGET</Dial>`: one noun with default attributes (§2.7.2)."""
+        kind = targets.shorthand_kind(text)
+        if kind == "sip" and not text.lower().startswith(("sip:", "sips:")):
+            text = "sip:" + text
+        try:
+            target = targets.normalize(kind, text)
+        except targets.TargetError as problem:
+            self.report(el, _SHORTHAND_CODE[kind], f"{self._label('Dial')}: {problem.message}")
+            return
+        noun = n.construct(
+            _SHORTHAND_NOUN[kind], {_TARGET_FIELD[kind]: target, "span": values["span"]}
+        )
+        values["nouns"] = (noun,)
 
-    def _sequence_warnings(self, el: Element) -> None:
-        elements = [c for c in el if isinstance(c.tag, str)]
-        seen_other = False
-        ended_by: str | None = None
-        for child in elements:
-            tag = _local(child.tag)
-            if ended_by is not None:
-                self.report(child, 99002, f"{self._label(tag)} is unreachable: it follows "
-                            f"{self._label(ended_by)}", severity="warning")  # fmt: skip
-                break
-            if tag == "Reject" and seen_other:
-                self.report(child, 99001, f"{self._label('Reject')} after other verbs runs on an "
-                            "answered call and will be skipped", severity="warning")  # fmt: skip
-            if tag not in ("Pause", "Reject"):
-                seen_other = True
-            if tag in ("Hangup", "Redirect"):
-                ended_by = tag
+    def _uri(
+        self, el: Element, spec: ElementSpec, values: dict[str, Any], alias_value: str | None
+    ) -> None:
+        self._content(el, spec, values, alias_value)
+        message = f"{self._label('Uri')} is deprecated; use {self._label('Sip')}"
+        self.report(el, 99003, message, severity="warning")
 
 
-_IDENTITY_SPEC = ElementSpec("Identity", n.Node, {}, None, None, None, (), {}, ())
+_ContentReader = Callable[[Builder, Element, ElementSpec, dict[str, Any], "str | None"], object]
+_CONTENT: dict[str, _ContentReader] = {
+    "Response": Builder._response,
+    "Say": Builder._say,
+    "Dial": Builder._dial,
+    "Uri": Builder._uri,
+}
 
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[1] if tag[0] == "{" else tag
+
+
+def _prefixed(el: Element, name: str) -> str:
+    """`{uri}local` as the source spelled it (`prefix:local`), for messages."""
+    uri, local = name[1:].split("}", 1)
+    if name.startswith(XML_NS):
+        return "xml:" + local
+    for prefix, ns in el.nsmap.items():
+        if ns == uri and prefix:
+            return f"{prefix}:{local}"
+    return local
 
 
 def _element_text(el: Element) -> str:
@@ -503,11 +671,15 @@ def _trim_ends(content: list[str | n.Ssml]) -> tuple[str | n.Ssml, ...]:
     return tuple(item for item in items if item != "")
 
 
-def _text_problem(problem: v.ValueProblem, text: str) -> str:
+_ECHO_LIMIT = 80
+
+
+def _abbreviated(problem: v.ValueProblem, raw: str) -> str:
+    """The problem's message; a long value is not echoed whole, only its start and length."""
     message = str(problem)
-    if len(text) > 40:
-        # Do not echo long bodies back; say how long they were.
-        message = message.rsplit(", got ", 1)[0] + f", got {len(text)} characters"
+    if len(raw) > _ECHO_LIMIT:
+        start = raw[:40].replace("\n", " ")
+        message = message.rsplit(", got ", 1)[0] + f", got '{start}…' ({len(raw)} characters)"
     return message
 
 
@@ -516,7 +688,6 @@ def build_document(root: Element, locator: Locator, dialect: Dialect = XML_DIALE
     """Build the AST of a parsed tree; returns the document (None on errors) and every problem."""
     builder = Builder(locator, dialect)
     doc = builder.document(root)
-    problems = sort_problems(builder.problems)
-    if any(p.is_error for p in problems):
-        doc = None
-    return doc, problems
+    if not builder.problems:
+        return doc, []
+    return (None if builder.errors else doc), sort_problems(builder.problems)

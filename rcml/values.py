@@ -48,8 +48,21 @@ class Text(ValueType):
 
     def expected(self) -> str:
         if self.max_len is None:
-            return f"at least {self.min_len} characters" if self.min_len else "text"
+            if self.min_len > 1:
+                return f"at least {self.min_len} characters"
+            return "a non-empty text" if self.min_len else "text"
+        if self.min_len == 0:
+            return f"text of at most {self.max_len} characters"
         return f"text of {self.min_len} to {self.max_len} characters"
+
+
+# URLs that urlsplit would accept, recognised without it (it is slow): an http(s) URL with a plain
+# ASCII host, or a reference that cannot be read as having a scheme or a host (its first segment
+# has no ':' and it does not start with '//'). Anything else takes the slow path.
+_PLAIN_URL = re.compile(
+    r"(?:[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9._~%!$&'()*+,;=:-]+|[^\s:/?#]+)(?:[/?#]\S*)?"
+    r"|(?!//)[/?#]\S*"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,13 +70,15 @@ class Url(ValueType):
     """An absolute http(s) URL or a relative reference, without whitespace."""
 
     def parse(self, raw: str) -> str:
+        if _PLAIN_URL.fullmatch(raw):
+            return raw
         if not raw or _WS.search(raw):
             raise self.fail(raw)
         try:
-            scheme = urlsplit(raw).scheme
+            parts = urlsplit(raw)
         except ValueError as exc:
             raise self.fail(raw) from exc
-        if scheme and scheme.lower() not in ("http", "https"):
+        if parts.scheme and (parts.scheme.lower() not in ("http", "https") or not parts.netloc):
             raise self.fail(raw)
         return raw
 
@@ -112,9 +127,13 @@ class Int(ValueType):
     high: int
 
     def parse(self, raw: str) -> int:
-        if not raw.isascii() or not raw.isdigit():
+        if not raw.isdigit() or not raw.isascii():
             raise self.fail(raw)
-        value = int(raw)
+        # Compare lengths first: int() of thousands of digits is slow, and refused past 4300.
+        digits = raw.lstrip("0") or "0"
+        if len(digits) > 20:
+            raise self.fail(raw)
+        value = int(digits)
         if not self.low <= value <= self.high:
             raise self.fail(raw)
         return value
