@@ -8,8 +8,12 @@ left out, text inline (`<Say>Hi</Say>`), childless elements self-closed, a final
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 from rcml import nodes as n
-from rcml.names import SPEC_OF, non_defaults
+from rcml import values as v
+from rcml.names import ELEMENTS, SPEC_OF, ElementSpec
 
 DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 INDENT = "  "
@@ -40,8 +44,56 @@ def escape_attribute(value: str) -> str:
     return value.translate(_ATTR_ESCAPES)
 
 
+_NEEDS_ESCAPE = re.compile('[&<>"\t\n\r]')
+
+
 def _attributes(pairs: list[tuple[str, str]]) -> str:
     return "".join(f' {name}="{escape_attribute(value)}"' for name, value in pairs)
+
+
+def _quoted(value: str) -> str:
+    """An attribute value in quotes, escaped only when it has something to escape."""
+    if _NEEDS_ESCAPE.search(value) is None:
+        return '"' + value + '"'
+    return '"' + value.translate(_ATTR_ESCAPES) + '"'
+
+
+def _compile_attribute_writer(spec: ElementSpec) -> Callable[[n.Node], str]:
+    """Generate `write(node) -> ' a="1" b="x"'` for one element, defaults left out.
+
+    Writing is a hot path (a server renders documents per request), so each class gets straight-line
+    code: one attribute read and one comparison with the default per field, formatted by type.
+    """
+    lines = ["def write(node):", "    out = ''"]
+    scope: dict[str, object] = {"quoted": _quoted}
+    for index, attr in enumerate(spec.attrs.values()):
+        default = f"d{index}"
+        scope[default] = attr.default
+        kind = type(attr.type)
+        if kind is v.Bool:
+            text = "('\"true\"' if value else '\"false\"')"
+        elif kind in (v.Int, v.IntOrWord):
+            text = "'\"' + str(value) + '\"'"
+        elif kind is v.WordSet:
+            text = "'\"' + ' '.join(value) + '\"'"
+        else:
+            text = "quoted(value)"
+        lines.append(f"    value = node.{attr.field}")
+        condition = "True" if attr.required else f"value != {default}"
+        lines.append(f"    if {condition}: out += ' {attr.xml}=' + {text}")
+    lines.append("    return out")
+    exec("\n".join(lines), scope)  # noqa: S102 - code generated from the naming table only
+    return scope["write"]  # type: ignore[return-value]
+
+
+_ATTRIBUTE_WRITERS: dict[type[n.Node], Callable[[n.Node], str]] = {
+    spec.cls: _compile_attribute_writer(spec) for spec in ELEMENTS.values()
+}
+
+
+def attribute_text(node: n.Node) -> str:
+    """The canonical attributes of a node (` name="value"` each, defaults left out)."""
+    return _ATTRIBUTE_WRITERS[type(node)](node)
 
 
 def dial_shorthand(dial: n.Dial) -> str | None:
@@ -50,7 +102,7 @@ def dial_shorthand(dial: n.Dial) -> str | None:
         return None
     noun = dial.nouns[0]
     kind = type(noun)
-    if kind not in (n.Number, n.Client, n.Sip) or non_defaults(noun):
+    if kind not in (n.Number, n.Client, n.Sip) or _ATTRIBUTE_WRITERS[kind](noun):
         return None
     if isinstance(noun, n.Number):
         return noun.number
@@ -74,34 +126,32 @@ class XmlWriter:
         else:
             self.generic(node, depth)
 
-    def generic(self, node: n.Node, depth: int, text: str | None = None,
-                extra: list[tuple[str, str]] | None = None) -> None:  # fmt: skip
+    def generic(self, node: n.Node, depth: int, text: str | None = None, extra: str = "") -> None:
         spec = SPEC_OF[type(node)]
-        pairs = [(attr.xml, attr.format(value)) for attr, value in non_defaults(node)]
-        if extra:
-            pairs = extra + pairs
-        kids: list[n.Node] = [
-            getattr(node, field) for field in spec.single_children.values() if getattr(node, field)
-        ]
+        attributes = extra + _ATTRIBUTE_WRITERS[spec.cls](node)
+        kids: list[n.Node] = []
+        for field in spec.single_children.values():
+            single = getattr(node, field)
+            if single is not None:
+                kids.append(single)
         if spec.children_field:
             kids.extend(getattr(node, spec.children_field))
         if text is None and spec.text_field and not kids:
             text = getattr(node, spec.text_field)
-        self.element(spec.tag, pairs, text or "", kids, depth)
+        self.element(spec.tag, attributes, text or "", kids, depth)
 
-    def element(self, tag: str, pairs: list[tuple[str, str]], text: str, kids: list[n.Node],
+    def element(self, tag: str, attributes: str, text: str, kids: list[n.Node],
                 depth: int) -> None:  # fmt: skip
         pad = INDENT * depth
-        head = f"{pad}<{tag}{_attributes(pairs)}"
         if kids:
-            self.lines.append(head + ">")
+            self.lines.append(f"{pad}<{tag}{attributes}>")
             for kid in kids:
                 self.write(kid, depth + 1)
             self.lines.append(f"{pad}</{tag}>")
         elif text:
-            self.lines.append(f"{head}>{escape_text(text)}</{tag}>")
+            self.lines.append(f"{pad}<{tag}{attributes}>{escape_text(text)}</{tag}>")
         else:
-            self.lines.append(head + "/>")
+            self.lines.append(f"{pad}<{tag}{attributes}/>")
 
     # --- overrides -----------------------------------------------------------------------------
 
@@ -110,9 +160,8 @@ class XmlWriter:
         if not node.ssml:
             self.generic(node, depth)
             return
-        pairs = [(attr.xml, attr.format(value)) for attr, value in non_defaults(node)]
         body = "".join(_ssml(item) for item in node.ssml)
-        self.lines.append(f"{INDENT * depth}<Say{_attributes(pairs)}>{body}</Say>")
+        self.lines.append(f"{INDENT * depth}<Say{attribute_text(node)}>{body}</Say>")
 
     def dial(self, node: n.Node, depth: int) -> None:
         assert isinstance(node, n.Dial)
@@ -120,8 +169,7 @@ class XmlWriter:
         if shorthand is None:
             self.generic(node, depth)
             return
-        pairs = [(attr.xml, attr.format(value)) for attr, value in non_defaults(node)]
-        self.element("Dial", pairs, shorthand, [], depth)
+        self.element("Dial", attribute_text(node), shorthand, [], depth)
 
     def named_target(self, node: n.Node, depth: int) -> None:
         """Client, Sip and Conference: the target is text, or `name` when there are children."""
@@ -132,7 +180,7 @@ class XmlWriter:
             spec.children_field and getattr(node, spec.children_field)
         )
         if has_kids:
-            self.generic(node, depth, extra=[("name", target)])
+            self.generic(node, depth, extra=" name=" + _quoted(target))
         else:
             self.generic(node, depth, text=target)
 
