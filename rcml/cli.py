@@ -198,8 +198,10 @@ def schema() -> None:
 
 
 from rcml.run_command import run  # noqa: E402 - the command modules import the CLI's helpers
+from rcml.serve_command import serve  # noqa: E402
 
 main.add_command(run)
+main.add_command(serve)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
