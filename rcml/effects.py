@@ -8,7 +8,8 @@ interpreter wants in the log is a `Note`.
 
 | effect | outcomes |
 |---|---|
-| `Answer`, `Note`, `Warn`, `Notify`, `SendEmail`, `LeaveQueue`, `Hangup`, `RejectCall` | `Done` |
+| `Answer`, `Note`, `Warn`, `Notify`, `FetchIgnored`, `SendEmail`, `LeaveQueue` | `Done` |
+| `Hangup`, `RejectCall` | `Done` |
 | `Speak`, `PlayAudio`, `PlayTones`, `Silence` | `Done`, `Interrupted`; listening: `Keys`, `Speech`|
 | `AwaitInput` | `Keys`, `Speech`, `TimedOut`, `Interrupted` |
 | `HoldMusic`, `Idle` | `Interrupted` (they never end by themselves) |
@@ -158,6 +159,19 @@ class Fetch(Effect):
     `params` holds the verb's own parameters; the engine adds the leg's standard parameters
     (semantics §4.2) at the instant the request is made, and for `wait` and `screening` requests
     of a queued or dequeued call the queue parameters of §2.13 / §2.7.8.
+    """
+
+    kind: str
+    url: str
+    method: str
+    params: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class FetchIgnored(Effect):
+    """A verb's `action` after a live modification: requested, its answer discarded (calls-api
+    §8.3 step 2). Done at once; the engine records a failure and starts a modification's `Url`
+    document only once this request has completed.
     """
 
     kind: str

@@ -42,6 +42,7 @@ from rcml.effects import (
     Fetch,
     Fetched,
     FetchFailed,
+    FetchIgnored,
     Hangup,
     HoldMusic,
     InputSpec,
@@ -364,7 +365,7 @@ def _request_ignored(ctx: Context, ref: str, method: str, params: Mapping[str, s
     except UrlError as problem:
         yield Warn(problem.code, problem.message)
         return STOP
-    yield Fetch("action", url, method, params)
+    yield FetchIgnored("action", url, method, params)
     return STOP
 
 

@@ -11,7 +11,14 @@ from typing import Any
 import yaml
 
 from rcml.engine.endpoints import target_address
-from rcml.testing import DEFAULT_FROM, DEFAULT_TO, Call, Simulation, status_callback_events
+from rcml.testing import (
+    DEFAULT_FROM,
+    DEFAULT_TO,
+    Call,
+    Simulation,
+    modification_params,
+    status_callback_events,
+)
 
 TOP_KEYS = ("flows", "http", "endpoints", "call", "calls", "events", "until")
 CALL_KEYS = (
@@ -34,8 +41,10 @@ class ScenarioError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class ScriptedEvent:
-    """One entry of `events`: at `at_ms`, the remote party of a leg acts: of the call named
-    `caller` (default: the main call) or, with `target`, of the latest leg it dialed there.
+    """One entry of `events`: at `at_ms`, something happens to a leg: the call named `caller`
+    (default: the main call) or, with `target`, the latest leg it dialed there. Its remote party
+    presses keys, speaks or hangs up, or the leg is modified (`value`: the parameters as the
+    REST API receives them).
     """
 
     at_ms: int
@@ -106,12 +115,14 @@ def _scripted(
     def act() -> None:
         call = handles.get(event.caller)
         if call is None:
-            return  # that call has not been placed yet
+            _no_leg(sim, event, event.caller)  # that call has not been placed yet
+            return
         leg = call.leg_object
         if event.target is not None:
             found = _dialed(sim, call, event.target)
             if found is None:
-                return  # nothing was dialed to that target (yet): nobody there to act
+                _no_leg(sim, event, event.target)  # nothing was dialed there (yet)
+                return
             leg = found
         engine = sim.engine
         if event.action == "digits":
@@ -120,8 +131,17 @@ def _scripted(
             engine.speak(leg, event.value, event.confidence)
         elif event.action == "hangup":
             engine.remote_hangup(leg)
+        else:
+            sim.modify_leg(leg, event.value)
 
     return act
+
+
+def _no_leg(sim: Simulation, event: ScriptedEvent, name: str) -> None:
+    """Nobody is there to act. Keys, speech and hang-ups then do nothing; a modification is what
+    the API answers for an unknown call, 20404 (calls-api §3), the name standing for the path."""
+    if event.action == "modify":
+        sim.engine.error(None, 20404, f"The requested resource {name} was not found")
 
 
 def _dialed(sim: Simulation, call: Call, target: str) -> Any:
@@ -300,7 +320,15 @@ def _event(index: int, raw: object) -> ScriptedEvent:
         if value is not True:
             raise ScenarioError(f"{where}.hangup: expected true")
     else:
-        raise ScenarioError(f"{where}: live call modification (`modify`) is not supported yet")
+        # Only the shape is checked here: the API's checks run when the event does, and a
+        # rejection is recorded in `errors` (calls-api §3, §8.6).
+        if not isinstance(value, Mapping):
+            raise ScenarioError(f"{where}.modify: expected a map of parameters such as "
+                                "{Url: http://app.test/bye}")  # fmt: skip
+        try:
+            value = modification_params(value)
+        except ValueError as problem:
+            raise ScenarioError(f"{where}.{problem}") from None
     return ScriptedEvent(at_ms, action, value, target, float(confidence), caller)
 
 

@@ -28,6 +28,7 @@ from rcml.engine import (
     Reaction,
 )
 from rcml.engine.endpoints import target_address
+from rcml.engine.modify import ModifyError, parse_modification
 from rcml.http import VIRTUAL_EPOCH
 from rcml.interpreter import FetchStart, InlineStart
 from rcml.loaders import ScenarioLoader
@@ -59,6 +60,32 @@ def status_callback_events(raw: object) -> tuple[str, ...]:
         ) from None
     assert isinstance(parsed, tuple)
     return parsed
+
+
+def modification_params(raw: Mapping[str, object]) -> dict[str, str | list[str]]:
+    """Modification parameters given as Python or YAML values, as the REST API receives them:
+    booleans as `true`/`false`, numbers as text, a list as a repeated parameter; None: absent.
+    ValueError for anything else.
+    """
+    params: dict[str, str | list[str]] = {}
+    for name, value in raw.items():
+        if not isinstance(name, str):
+            raise ValueError(f"modify: parameter names are text, got {name!r}")
+        if value is None:
+            continue
+        if isinstance(value, list | tuple):
+            params[name] = [_param_text(name, item) for item in value]
+        else:
+            params[name] = _param_text(name, value)
+    return params
+
+
+def _param_text(name: str, value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return str(value)
+    raise ValueError(f"modify.{name}: expected text, a number or true/false, got {value!r}")
 
 
 class Call:
@@ -96,8 +123,18 @@ class Call:
         return self
 
     def modify(self, **params: object) -> Call:
-        """Live call modification (calls-api.md §8) — not available yet in this version."""
-        raise NotImplementedError("live call modification is not implemented yet")
+        """Live call modification now, with the REST API's parameters (calls-api.md §8):
+        `Url`, `Method`, `Twiml`, `Status`, `FallbackUrl`, `FallbackMethod`, `StatusCallback`,
+        `StatusCallbackMethod`, `MoveConnectedCallLeg` (True/False or text). A modification the
+        API would reject changes nothing and is recorded in `errors` with its code and message.
+        """
+        given = modification_params(params)
+
+        def modify() -> None:
+            self._sim.modify_leg(self._leg, given)
+
+        self._sim.act(modify)
+        return self
 
     def leg(self, target: str) -> Call:
         """The latest leg this call dialed (directly or further down) to `target`."""
@@ -262,6 +299,17 @@ class Simulation:
 
     def find(self, sid: str) -> Call:
         return Call(self, self.engine.by_sid[sid])
+
+    def modify_leg(self, leg: Leg, params: Mapping[str, str | list[str]]) -> bool:
+        """Apply a live modification to `leg` now (on the scheduler); False when rejected, with
+        the rejection recorded in `errors` (semantics §8 clarification 5)."""
+        try:
+            modification = parse_modification(params)
+            self.engine.modify(leg.sid, modification)
+        except ModifyError as problem:
+            self.engine.error(leg, problem.code, problem.message)
+            return False
+        return True
 
     # --- time ------------------------------------------------------------------------------------
 

@@ -82,6 +82,7 @@ EVENT_TEXT: dict[str, Callable[[dict[str, Any]], str]] = {
     "hangup": lambda fields: fields["cause"],
     "redirect": lambda fields: fields["url"],
     "conference": _conference,
+    "modify": lambda fields: _pairs(fields["params"]),
 }
 
 

@@ -31,6 +31,7 @@ from rcml.engine.model import (
     Status,
     StatusListener,
 )
+from rcml.engine.modify import Modification, apply_modification
 from rcml.engine.queues import Queues
 from rcml.engine.rooms import Rooms
 from rcml.engine.runner import Runner
@@ -92,6 +93,7 @@ class Engine:
             e.AwaitInput: self._await_input,
             e.RecordAudio: self._record,
             e.Fetch: self._fetch,
+            e.FetchIgnored: self._fetch_ignored,
             e.Notify: self._notify,
             e.DialOut: self._dial,
             e.JoinConference: self.rooms.join,
@@ -386,6 +388,15 @@ class Engine:
         if leg.status is Status.RINGING:
             self.end_leg(leg, Status.BUSY)
 
+    # --- live modification -----------------------------------------------------------------------
+
+    def modify(self, call_sid: str, modification: Modification) -> Leg:
+        """Live call modification (calls-api §8): ModifyError when the leg cannot be modified
+        (§8.2 checks 7 and 8: 21220); otherwise the change of §8.3-8.4 is applied in this
+        scheduler step, and the leg is returned as it is after the synchronous part.
+        """
+        return apply_modification(self, call_sid, modification)
+
     # --- the remote party ------------------------------------------------------------------------
 
     def remote_hangup(self, leg: Leg) -> None:
@@ -552,6 +563,31 @@ class Engine:
         )
         self.loader.fetch(request, self.scheduler, self.journal.requests, done)
         return None
+
+    def _fetch_ignored(self, runner: Runner, effect: e.FetchIgnored) -> e.Outcome | None:
+        """Request a verb's action and discard the answer; a failure is recorded (§4.8). A new
+        document waiting for the leg starts once this request has completed (calls-api §8.3).
+        """
+        leg = runner.leg
+        params = self.params(leg)
+        if runner.extra_params is not None:
+            params.update(runner.extra_params())
+        params.update(effect.params)
+        handover = leg.handover
+        if handover is not None:
+            handover.hold()
+
+        def done(result: FetchResult) -> None:
+            if result.error is not None:
+                self.error(leg, *result.error)
+            if handover is not None:
+                handover.release()
+
+        request = Request(
+            effect.kind, effect.method, effect.url, params, leg.sid, leg.account.auth_token
+        )
+        self.loader.fetch(request, self.scheduler, self.journal.requests, done)
+        return e.DONE
 
     def _notify(self, runner: Runner, effect: e.Notify) -> e.Outcome | None:
         leg = runner.leg

@@ -68,7 +68,7 @@ class Dialing(Activity):
 
     __slots__ = (
         "engine", "runner", "caller", "effect", "branches", "waiting", "ring_timer", "winner",
-        "bridge", "limit_timer", "done", "creating",
+        "bridge", "limit_timer", "done", "creating", "moving",
     )  # fmt: skip
 
     def __init__(self, engine: Engine, runner: Runner, effect: e.DialOut) -> None:
@@ -84,6 +84,8 @@ class Dialing(Activity):
         self.limit_timer: Timer | None = None
         self.done = False
         self.creating = False
+        # A live modification with MoveConnectedCallLeg: the bridged callee is let go, not hung up.
+        self.moving = False
 
     # --- ringing ---------------------------------------------------------------------------------
 
@@ -239,6 +241,9 @@ class Dialing(Activity):
             return
         if self.creating:
             return
+        # The Dial cancels branches only once it has a winner or has ended, so a branch canceled
+        # while the Dial still rings was canceled through the API (calls-api §8.4).
+        canceled = leg.status is Status.CANCELED
         if self.effect.sequential and not self._ringing():
             self.creating = True
             more = self._ring_next()
@@ -252,7 +257,21 @@ class Dialing(Activity):
         if self._ringing():
             return
         self.done = True
+        if canceled:  # rule 3 of 2.7.5; DialCallSid per clarification 2 of semantics §8
+            branch.ringing_at_end = True
+            self._finish(e.DialEnd.CANCELED)
+            return
         self._finish(e.DialEnd.EXHAUSTED)
+
+    def leave(self, leg: Leg) -> None:
+        """The answered branch `leg` was redirected by a live modification: it leaves the Dial
+        (not hung up), which ends as if the branch had hung up; the caller continues
+        (calls-api §8.4, child leg in screening or bridged).
+        """
+        branch = self._branch(leg)
+        branch.ended_ms = self.engine.now_ms
+        self.done = True
+        self._finish(e.DialEnd.BRIDGED if self.bridge is not None else e.DialEnd.SCREENED_OUT)
 
     # --- the caller ------------------------------------------------------------------------------
 
@@ -274,10 +293,13 @@ class Dialing(Activity):
         if winner is not None:
             winner.ended_ms = now
             end = e.DialEnd.BRIDGED if self.bridge is not None else e.DialEnd.CANCELED
-            if winner.leg.runner is not None:
-                winner.leg.runner.close()
-                winner.leg.runner = None
-            engine.hang_up(winner.leg, hangup_cause)
+            if end is e.DialEnd.BRIDGED and self.moving and cause is e.Interrupt.MODIFY:
+                pass  # the callee leaves the bridge and follows the modification (§8.3 step 4)
+            else:
+                if winner.leg.runner is not None:
+                    winner.leg.runner.close()
+                    winner.leg.runner = None
+                engine.hang_up(winner.leg, hangup_cause)
         else:
             end = e.DialEnd.CANCELED
             for branch in self._ringing():

@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from rcml.engine.modify import Handover
     from rcml.engine.runner import Runner
 
 
@@ -129,7 +130,7 @@ class Leg:
         "sid", "account", "parent", "direction", "from_", "to", "status", "created_ms",
         "answered_ms", "ended_ms", "api_version", "caller_name", "forwarded_from", "headers",
         "base_params", "runner", "aux", "activity", "progress", "app_callback", "session",
-        "party", "remote_timer", "behaviour", "start", "extra", "burst_at", "burst",
+        "party", "remote_timer", "behaviour", "start", "extra", "burst_at", "burst", "handover",
     )  # fmt: skip
 
     def __init__(
@@ -175,6 +176,7 @@ class Leg:
         self.extra: dict[str, Any] | None = None  # e.g. Client <Parameter>s sent to the party
         self.burst_at = -1  # the instant of the last document request, and how many were made
         self.burst = 0
+        self.handover: Handover | None = None  # a modification's document waiting to start
 
     @property
     def final(self) -> bool:

@@ -71,7 +71,9 @@ class QueueWait(Activity):
         dequeuer = self.dequeuer
         if dequeuer is not None:
             self.dequeuer = None
-            dequeuer.partner_gone()
+            if not dequeuer.moving:  # a moved connection: the modification cuts the dequeuer too
+                dequeuer.partner_gone()
+        if self.waited_ms is not None:  # dequeued: the wait ended with the bridge (2.13 step 3)
             return self.result("bridged", cause)
         self.queues.remove(self)
         return self.result("hangup" if cause is e.Interrupt.HANGUP else "redirected", cause)
@@ -84,7 +86,7 @@ class Dequeuing(Activity):
     """A `<Dial><Queue>`: waiting for a call, its Queue url document, then the bridge."""
 
     __slots__ = ("queues", "runner", "leg", "effect", "queue", "timer", "partner", "bridge",
-                 "limit")  # fmt: skip
+                 "limit", "moving")  # fmt: skip
 
     def __init__(self, queues: Queues, runner: Runner, queue: CallQueue, effect: e.DialQueue):
         self.queues = queues
@@ -96,6 +98,8 @@ class Dequeuing(Activity):
         self.partner: QueueWait | None = None
         self.bridge: Bridge | None = None
         self.limit: Timer | None = None
+        # A live modification with MoveConnectedCallLeg: the bridged call is let go, not hung up.
+        self.moving = False
 
     def take(self, partner: QueueWait) -> None:
         """Take `partner` out of the queue: its wait ends; its Queue url document, then bridge."""
@@ -167,16 +171,24 @@ class Dequeuing(Activity):
             self.queues.engine.hang_up(self.partner.leg, "hangup-on-star")
 
     def interrupt(self, cause: e.Interrupt) -> e.Outcome:
-        """The dequeuer hung up or was modified; a dequeued caller still there continues."""
+        """The dequeuer hung up or was modified. A dequeued caller still there continues after
+        its Enqueue, except that a modification hangs up the bridged caller, or with
+        MoveConnectedCallLeg lets it go to follow the modification (calls-api §8.4).
+        """
         partner = self.partner
+        bridged = self.bridge is not None
         result = self._result(cause)
         if partner is not None:
             self.partner = None
             partner.dequeuer = None
             self.queues.stop_waiting(partner)
-            # Not bridged yet (its Queue url document was running): there is no better
-            # QueueResult in the spec's list than the one a bridge gives.
-            partner.runner.complete(partner.result("bridged"))
+            if bridged and cause is e.Interrupt.MODIFY:
+                if not self.moving:
+                    self.queues.engine.hang_up(partner.leg, "modify")
+            else:
+                # Not bridged yet (its Queue url document was running): there is no better
+                # QueueResult in the spec's list than the one a bridge gives.
+                partner.runner.complete(partner.result("bridged"))
         elif self in self.queue.dequeuers:
             self.queue.dequeuers.remove(self)
         return result

@@ -1,4 +1,4 @@
-"""Interrupting a leg's program at any effect (what live modification will build on).
+"""Interrupting a leg's program at any effect (what live modification builds on, test_modify.py).
 
 `Runner.interrupt(MODIFY)` cuts the pending effect short and lets the verb finish as a
 modification requires (gather-end `modified`, a saved recording without action, a Dial's action

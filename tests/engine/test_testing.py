@@ -7,8 +7,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from rcml.scheduler import WallClock
 from rcml.testing import Simulation
 
@@ -114,8 +112,19 @@ def test_a_wall_clock_simulation_keeps_virtual_instants():
     assert sim.run()["calls"][0]["end_time"] == 0.8
 
 
-def test_modify_is_not_available_yet():
-    sim = Simulation(flows={"http://app.test/a": "<Response><Pause/></Response>"})
+def test_modify_applies_a_live_modification_now_and_returns_the_call():
+    sim = Simulation(flows={
+        "http://app.test/a": "<Response><Pause length='30'/></Response>",
+        "http://app.test/bye": "<Response><Say>Goodbye</Say><Pause length='30'/></Response>",
+    })  # fmt: skip
     call = sim.call(url="http://app.test/a")
-    with pytest.raises(NotImplementedError, match="live call modification"):
-        call.modify(Status="completed")
+    sim.advance(2)
+    assert call.modify(Url="http://app.test/bye") is call
+    assert call.status == "in-progress"  # the new document's Say answered at once
+    sim.advance(1)
+    assert call.modify(Status="completed").status == "completed"
+    assert sim.events_of(call, ["hangup"])[-1] == {
+        "at": 3.0, "call_sid": call.sid, "type": "hangup", "cause": "modify"}  # fmt: skip
+    assert [(r["at"], r["url"]) for r in sim.requests] == [
+        (0.0, "http://app.test/a"), (2.0, "http://app.test/bye")]  # fmt: skip
+    assert sim.errors == []

@@ -25,6 +25,8 @@ WALL_CLOCK_SUBSET = (
     "conference_two_callers",
     "queue_enqueue_dequeue",
     "http_timeout",
+    "modify_timeline_b_move_connected",
+    "modify_state_child_bridged",
 )
 WALL_SPEED = 400.0  # virtual ms per real ms: dial_answered's 62 s take about 0.16 s
 
