@@ -313,6 +313,8 @@ def _fetchable(
 
 # --- scenario maps, virtual time ---------------------------------------------------------------
 
+# Per-loader memos of URL strings stay this small however many distinct URLs a run requests.
+_MEMO_ENTRIES = 4096
 _HTTP_ENTRY_KEYS = ("status", "content_type", "body", "delay", "location")
 _FLOW_SUFFIXES = {".xml": "xml", ".flow": "flow"}
 
@@ -391,6 +393,10 @@ class ScenarioLoader:
         self.cache = cache if cache is not None else DocumentCache()
         self._answers: dict[str, tuple[Answer, int]] = {}
         self._flows: dict[str, tuple[Answer, int]] = {}
+        # The maps never change, so what a URL string finds is worked out once: a hot flow is
+        # requested by every call, and key normalisation parses the URL each time.
+        self._found: dict[str, tuple[Answer, int] | None] = {}
+        self._fetchable: set[str] = set()
         for url, value in (flows or {}).items():
             self._flows[_map_key("flows", url)] = (_flow_answer(url, value, base_dir), 0)
         for url, entry in (http or {}).items():
@@ -398,15 +404,28 @@ class ScenarioLoader:
 
     def answer(self, url: str, kind: str) -> tuple[Answer, int]:
         """The scenario's answer to a hop at `url` (no appended parameters) and its delay in ms."""
+        memo = self._found
+        if url in memo:
+            found = memo[url]
+        else:
+            found = self._lookup(url)
+            if len(memo) >= _MEMO_ENTRIES:
+                memo.clear()
+            memo[url] = found
+        if found is not None:
+            return found
+        if kind == STATUS_CALLBACK:
+            return Answer(200, None), 0
+        note = " (the scenario has no `flows` or `http` entry for this URL)"
+        return Answer(404, "text/plain", note=note), 0
+
+    def _lookup(self, url: str) -> tuple[Answer, int] | None:
         key = lookup_key(url)
         for candidate in (key, without_query(key)):
             found = self._answers.get(candidate) or self._flows.get(candidate)
             if found is not None:
                 return found
-        if kind == STATUS_CALLBACK:
-            return Answer(200, None), 0
-        note = " (the scenario has no `flows` or `http` entry for this URL)"
-        return Answer(404, "text/plain", note=note), 0
+        return None
 
     def fetch(
         self,
@@ -415,10 +434,18 @@ class ScenarioLoader:
         log: list[RequestRecord],
         done: Callable[[FetchResult], None],
     ) -> None:
-        url = _fetchable(request, scheduler, done)
-        if url is not None:
-            exchange = _ScenarioExchange(self, request, scheduler, log, done)
-            exchange.issue(request.method.upper(), url)
+        checked = self._fetchable
+        url: str | None = request.url
+        if url not in checked:
+            url = _fetchable(request, scheduler, done)
+            if url is None:
+                return
+            if url == request.url:  # only a URL without a fragment is its own checked form
+                if len(checked) >= _MEMO_ENTRIES:
+                    checked.clear()
+                checked.add(url)
+        exchange = _ScenarioExchange(self, request, scheduler, log, done)
+        exchange.issue(request.method.upper(), url)
 
     def close(self) -> None:
         """Nothing to release; here so every loader can be closed alike."""

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import Any, overload
 
 from rcml.engine.model import Leg
 from rcml.loaders import RequestRecord
@@ -11,18 +11,75 @@ from rcml.loaders import RequestRecord
 Entry = tuple[str, Any]  # ("event" | "request" | "error", the entry)
 
 
+class Timeline:
+    """The entries in the order they happened, read as `Entry` pairs.
+
+    Kinds and entries sit in two parallel lists and the pairs are made only when read: a run
+    keeps every entry, and a tuple holding a dict stays tracked by the garbage collector for
+    good, so one tuple per entry made every full collection of a long run slower.
+    """
+
+    __slots__ = ("_kinds", "_items")
+
+    def __init__(self) -> None:
+        self._kinds: list[str] = []
+        self._items: list[Any] = []
+
+    def append(self, entry: Entry) -> None:
+        kind, item = entry
+        self._kinds.append(kind)
+        self._items.append(item)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[Entry]:
+        return zip(self._kinds, self._items, strict=True)
+
+    @overload
+    def __getitem__(self, index: int) -> Entry: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Entry]: ...
+
+    def __getitem__(self, index: int | slice) -> Entry | list[Entry]:
+        if isinstance(index, slice):
+            return list(zip(self._kinds[index], self._items[index], strict=True))
+        return (self._kinds[index], self._items[index])
+
+    def __setitem__(self, index: slice, entries: Iterable[Entry]) -> None:
+        """Slice assignment, as `timeline[:] = kept` when a host prunes finished calls."""
+        pairs = list(entries)
+        self._kinds[index] = [kind for kind, _ in pairs]
+        self._items[index] = [item for _, item in pairs]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Timeline):
+            return self._kinds == other._kinds and self._items == other._items
+        if isinstance(other, list):
+            return list(self) == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the list it stands for
+
+    def __repr__(self) -> str:
+        return f"Timeline({list(self)!r})"
+
+
 class _RequestLog(list[RequestRecord]):
     """The loaders append request hops here; each hop also takes its place in the timeline."""
 
-    __slots__ = ("timeline",)
+    __slots__ = ("_kinds", "_items")
 
-    def __init__(self, timeline: list[Entry]) -> None:
+    def __init__(self, timeline: Timeline) -> None:
         super().__init__()
-        self.timeline = timeline
+        self._kinds = timeline._kinds
+        self._items = timeline._items
 
     def append(self, record: RequestRecord) -> None:
         list.append(self, record)
-        self.timeline.append(("request", record))
+        self._kinds.append("request")
+        self._items.append(record)
 
 
 class Journal:
@@ -33,7 +90,7 @@ class Journal:
     __slots__ = ("events", "errors", "requests", "timeline")
 
     def __init__(self) -> None:
-        self.timeline: list[Entry] = []
+        self.timeline = Timeline()
         self.events: list[dict[str, Any]] = []
         self.errors: list[dict[str, Any]] = []
         self.requests: list[RequestRecord] = _RequestLog(self.timeline)
@@ -44,12 +101,16 @@ class Journal:
         else:
             entry = {"at": at_ms / 1000, "call_sid": call_sid, "type": type_}
         self.events.append(entry)
-        self.timeline.append(("event", entry))
+        timeline = self.timeline
+        timeline._kinds.append("event")
+        timeline._items.append(entry)
 
     def error(self, at_ms: int, call_sid: str | None, code: int, message: str) -> None:
         entry = {"at": at_ms / 1000, "call_sid": call_sid, "code": code, "message": message}
         self.errors.append(entry)
-        self.timeline.append(("error", entry))
+        timeline = self.timeline
+        timeline._kinds.append("error")
+        timeline._items.append(entry)
 
     def result(self, legs: Iterable[Leg]) -> dict[str, Any]:
         """The result object of `rcml run --json` (interfaces.md §3.2)."""
