@@ -842,26 +842,36 @@ def _dial_event(verb: n.Dial, branches: list[Branch], caller_id: str) -> dict[st
         "caller_id": caller_id,
         "record": verb.record,
     }
-    headers = {b.address: dict(b.headers) for b in branches if b.headers}
+    # Plain loops and attribute reads: this runs for every Dial, and most have none of these.
+    headers: dict[str, dict[str, str]] = {}
+    parameters: dict[str, dict[str, str]] = {}
+    for b in branches:
+        if b.headers:
+            headers[b.address] = dict(b.headers)
+        if b.parameters:
+            parameters[b.address] = dict(b.parameters)
     if headers:
         event["headers"] = headers
-    parameters = {b.address: dict(b.parameters) for b in branches if b.parameters}
     if parameters:
         event["parameters"] = parameters
-    credentials = {
-        noun_target: {"username": noun.username, "password": noun.password}
-        for noun, noun_target in zip(verb.nouns, event["targets"], strict=True)
-        if isinstance(noun, n.SipNoun) and (noun.username or noun.password)
-    }
+    credentials = {}
+    for noun, noun_target in zip(verb.nouns, event["targets"], strict=True):
+        if isinstance(noun, n.SipNoun) and (noun.username or noun.password):
+            credentials[noun_target] = {"username": noun.username, "password": noun.password}
     if credentials:
         event["credentials"] = credentials
-    for name in ("hangup_on_star", "answer_on_bridge", "sequential"):
-        if getattr(verb, name):
-            event[name] = True
-    for name in ("ring_tone", "trim", "recording_track"):
-        value = getattr(verb, name)
-        if value is not None:
-            event[name] = value
+    if verb.hangup_on_star:
+        event["hangup_on_star"] = True
+    if verb.answer_on_bridge:
+        event["answer_on_bridge"] = True
+    if verb.sequential:
+        event["sequential"] = True
+    if verb.ring_tone is not None:
+        event["ring_tone"] = verb.ring_tone
+    if verb.trim is not None:
+        event["trim"] = verb.trim
+    if verb.recording_track is not None:
+        event["recording_track"] = verb.recording_track
     return event
 
 

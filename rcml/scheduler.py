@@ -120,7 +120,8 @@ class Scheduler:
 
     def call_at(self, at_ms: int, callback: Callback, priority: int = NORMAL) -> Timer:
         """Run `callback` at `at_ms` (a time already past means now)."""
-        if not isinstance(at_ms, int):
+        # The exact-type test first: it is the common case and cheaper than isinstance.
+        if type(at_ms) is not int and not isinstance(at_ms, int):
             raise TypeError(f"times are integer milliseconds, got {at_ms!r}")
         if at_ms < self._now:
             at_ms = self._now
@@ -130,10 +131,22 @@ class Scheduler:
         return timer
 
     def call_later(self, delay_ms: int, callback: Callback, priority: int = NORMAL) -> Timer:
-        return self.call_at(self._now + delay_ms, callback, priority)
+        # call_at inlined: the engine schedules several timers per call (media, rings, hang-ups).
+        if type(delay_ms) is not int and not isinstance(delay_ms, int):
+            raise TypeError(f"times are integer milliseconds, got {self._now + delay_ms!r}")
+        now = self._now
+        at_ms = now + delay_ms if delay_ms > 0 else now
+        timer = Timer(at_ms, callback, self)
+        heappush(self._heap, (at_ms, priority, next(self._seq), timer))
+        self._live += 1
+        return timer
 
     def call_soon(self, callback: Callback, priority: int = NORMAL) -> Timer:
-        return self.call_at(self._now, callback, priority)
+        at_ms = self._now
+        timer = Timer(at_ms, callback, self)
+        heappush(self._heap, (at_ms, priority, next(self._seq), timer))
+        self._live += 1
+        return timer
 
     def _forget(self) -> None:
         """A timer was cancelled: it stays in the heap until it surfaces or a sweep."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, overload
 
 from rcml.engine.model import Leg
@@ -95,7 +95,9 @@ class Journal:
         self.errors: list[dict[str, Any]] = []
         self.requests: list[RequestRecord] = _RequestLog(self.timeline)
 
-    def event(self, at_ms: int, call_sid: str, type_: str, fields: dict[str, Any] | None) -> None:
+    def event(
+        self, at_ms: int, call_sid: str, type_: str, fields: Mapping[str, Any] | None
+    ) -> None:
         if fields:
             entry = {"at": at_ms / 1000, "call_sid": call_sid, "type": type_, **fields}
         else:

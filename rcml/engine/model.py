@@ -131,6 +131,7 @@ class Leg:
         "answered_ms", "ended_ms", "api_version", "caller_name", "forwarded_from", "headers",
         "base_params", "runner", "aux", "activity", "progress", "app_callback", "session",
         "party", "remote_timer", "behaviour", "start", "extra", "burst_at", "burst", "handover",
+        "final",
     )  # fmt: skip
 
     def __init__(
@@ -155,6 +156,9 @@ class Leg:
         self.from_ = from_
         self.to = to
         self.status: Status | None = None
+        # Whether `status` is in FINAL: kept by Engine.set_status (the only writer of `status`),
+        # because the engine asks at almost every step.
+        self.final = False
         self.created_ms = created_ms
         self.answered_ms: int | None = None
         self.ended_ms: int | None = None
@@ -177,10 +181,6 @@ class Leg:
         self.burst_at = -1  # the instant of the last document request, and how many were made
         self.burst = 0
         self.handover: Handover | None = None  # a modification's document waiting to start
-
-    @property
-    def final(self) -> bool:
-        return self.status in FINAL
 
     @property
     def answered(self) -> bool:
