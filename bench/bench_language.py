@@ -183,8 +183,8 @@ def main() -> None:
     else:
         write = best_of(args.rounds, lambda: [to_xml(doc) for doc in docs], inner)
         twilio = best_of(args.rounds, lambda: [recipe() for recipe in recipes], inner)
-        rows.append(("to_xml vs Twilio VoiceResponse", write, twilio, f"{twilio / write:.1f}x faster",
-                     ">= 5x faster"))  # fmt: skip
+        faster = f"{twilio / write:.1f}x faster"
+        rows.append(("to_xml vs Twilio VoiceResponse", write, twilio, faster, ">= 5x faster"))
 
     print(f"{'benchmark':34} {'ours ms':>9} {'baseline ms':>12} {'ratio':>14}  goal")
     for name, mine, baseline, ratio, goal in rows:
