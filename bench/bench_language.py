@@ -37,7 +37,9 @@ def corpus() -> tuple[list[bytes], int, int]:
     golden = sorted((REPO / "tests" / "golden" / "valid").glob("*.xml"))
     realworld_dir = REPO.parent / "shared" / "corpus" / "realworld"
     realworld = sorted(realworld_dir.glob("*.xml")) if realworld_dir.is_dir() else []
-    texts = [p.read_bytes() for p in golden]
+    # Both sides must read the same documents: keep only what plain lxml parses too (the spec lets
+    # rcml accept whitespace before the XML declaration; libxml2 refuses it).
+    texts = [p.read_bytes() for p in golden if _lxml_parses(p.read_bytes())]
     usable_realworld = 0
     for path in realworld:
         data = path.read_bytes()
@@ -46,6 +48,14 @@ def corpus() -> tuple[list[bytes], int, int]:
             texts.append(data)
             usable_realworld += 1
     return texts, len(golden), usable_realworld
+
+
+def _lxml_parses(text: bytes) -> bool:
+    try:
+        etree.fromstring(text)
+    except etree.XMLSyntaxError:
+        return False
+    return True
 
 
 def best_of(rounds: int, run: Callable[[], object], inner: int) -> float:
