@@ -88,17 +88,33 @@ class Node:
 
 
 _new = object.__new__
+# The instance-dict slot every node class inherits from Node: setting it hands a node its whole
+# dictionary at once, past the frozen `__setattr__`.
+_set_dict = Node.__dict__["__dict__"].__set__
+_set_span_file = Span.__dict__["file"].__set__
+_set_span_line = Span.__dict__["line"].__set__
+_set_span_col = Span.__dict__["col"].__set__
 
 
 def construct(cls: type[NodeT], values: dict[str, Any]) -> NodeT:
     """Build a node from already-checked field values; absent fields keep their class defaults.
 
     The readers' fast path: the validator has converted and checked every value, so the generated
-    `__init__` (one frozen-attribute store per field) has nothing left to add.
+    `__init__` (one frozen-attribute store per field) has nothing left to add. `values` becomes
+    the node's own dictionary: the caller hands it over and must not touch it afterwards.
     """
     node = _new(cls)
-    node.__dict__.update(values)
+    _set_dict(node, values)
     return node
+
+
+def line_span(file: str | None, line: int) -> Span:
+    """`Span(file, line)`, made without the frozen dataclass's per-field `object.__setattr__`."""
+    span = _new(Span)
+    _set_span_file(span, file)
+    _set_span_line(span, line)
+    _set_span_col(span, None)
+    return span
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TypeAlias
 from urllib.parse import unquote
@@ -97,14 +97,18 @@ _DOTTED_DIGITS = re.compile(r"[0-9]+(?:\.[0-9]+)+", re.ASCII)
 # Fast paths for the forms nearly every document uses. Each must only accept input that the Lark
 # path accepts with the same result (tests/test_targets.py checks this with hypothesis); anything
 # else, and every error, goes through Lark.
+_HEADER_RE = r"[A-Za-z0-9-]+=(?:[A-Za-z0-9_.!~*'()\[\]/?:+$-]|%[0-9A-Fa-f]{2})*"
+_HEADERS_RE = rf"\?{_HEADER_RE}(?:&{_HEADER_RE})*"
+# A number as it is stored: nothing to take apart.
 _FAST_NUMBER = re.compile(rf"\+?[0-9]{{1,{MAX_DIGITS}}}", re.ASCII)
+_FAST_TEL = re.compile(rf"(?i:tel:)?(\+?[0-9]{{1,{MAX_DIGITS}}})({_HEADERS_RE})?", re.ASCII)
 _FAST_CLIENT = re.compile(rf"(?i:client:)([A-Za-z0-9_.-]{{1,{MAX_CLIENT_NAME}}})", re.ASCII)
 _FAST_CLIENT_TEXT = re.compile(
     rf"(?:(?i:client:))?([A-Za-z0-9_.-]{{1,{MAX_CLIENT_NAME}}})", re.ASCII
 )
 _FAST_SIP = re.compile(
-    rf"(?i:(sips?)):({_USER_RE})@({_IPV4_RE}|{_HOSTNAME_RE})"
-    rf"(?::([1-9][0-9]{{0,4}}))?((?:;{_PARAM_RE}(?:={_PARAM_RE})?)*)",
+    rf"(?i:(sips?)):({_USER_RE})@({_IPV4_RE}|{_HOSTNAME_RE}|\[([0-9A-Fa-f:.]+)\])"
+    rf"(?::([1-9][0-9]{{0,4}}))?((?:;{_PARAM_RE}(?:={_PARAM_RE})?)*)({_HEADERS_RE})?",
     re.ASCII,
 )
 
@@ -155,9 +159,9 @@ def parse_target(text: str) -> Target:
 
 def parse_number(text: str) -> NumberTarget:
     """A phone number with optional tel: scheme and ?headers; TargetError otherwise."""
-    fast = _FAST_NUMBER.fullmatch(text)
+    fast = _fast_number(text)
     if fast is not None:
-        return NumberTarget(text)
+        return fast
     return _build_number(text, _parse_tree("number", text))
 
 
@@ -182,16 +186,35 @@ def normalize(kind: str, text: str) -> str:
 
     Scheme lower-cased, tel: dropped, client: dropped; the rest (headers included) as written.
     """
-    if kind == "number":
-        parse_number(text)
-        return text[4:] if text[:4].lower() == "tel:" else text
-    if kind == "client":
-        return parse_client(text).name
-    if kind == "sip":
-        parse_sip(text)
-        scheme, rest = text.split(":", 1)
-        return scheme.lower() + ":" + rest
-    raise ValueError(f"unknown target kind {kind!r}; expected 'number', 'client' or 'sip'")
+    normalizer = NORMALIZERS.get(kind)
+    if normalizer is None:
+        raise ValueError(f"unknown target kind {kind!r}; expected 'number', 'client' or 'sip'")
+    return normalizer(text)
+
+
+def _normalize_number(text: str) -> str:
+    if _FAST_NUMBER.fullmatch(text) is not None:
+        return text  # the stored form already: nothing to build
+    parse_number(text)
+    return text[4:] if text[:4].lower() == "tel:" else text
+
+
+def _normalize_client(text: str) -> str:
+    return parse_client(text).name
+
+
+def _normalize_sip(text: str) -> str:
+    parse_sip(text)
+    scheme, rest = text.split(":", 1)
+    return scheme.lower() + ":" + rest
+
+
+# `normalize` by kind, for callers that know the kind once and normalise many texts.
+NORMALIZERS: dict[str, Callable[[str], str]] = {
+    "number": _normalize_number,
+    "client": _normalize_client,
+    "sip": _normalize_sip,
+}
 
 
 def shorthand_kind(text: str) -> str:
@@ -204,25 +227,55 @@ def shorthand_kind(text: str) -> str:
     return "number"
 
 
+def _fast_number(text: str) -> NumberTarget | None:
+    if _FAST_NUMBER.fullmatch(text) is not None:
+        return NumberTarget(text)
+    match = _FAST_TEL.fullmatch(text)
+    if match is None:
+        return None
+    return NumberTarget(match[1], _fast_headers(match[2]) if match[2] else ())
+
+
 def _fast_sip(text: str) -> SipTarget | None:
     match = _FAST_SIP.fullmatch(text)
     if match is None:
         return None
-    port = int(match[4]) if match[4] else None
+    if match[4] is not None:
+        try:
+            ipaddress.IPv6Address(match[4])
+        except ValueError:
+            return None  # Lark reports it
+    port = int(match[5]) if match[5] else None
     if port is not None and port > MAX_PORT:
         return None  # Lark reports it
     params: list[tuple[str, str | None]] = []
-    if match[5]:
-        for param in match[5][1:].split(";"):
+    if match[6]:
+        for param in match[6][1:].split(";"):
             name, eq, value = param.partition("=")
             params.append((name, value if eq else None))
-    return SipTarget(match[1].lower(), match[2], match[3], port, tuple(params))
+    headers = _fast_headers(match[7]) if match[7] else ()
+    return SipTarget(match[1].lower(), match[2], match[3], port, tuple(params), headers)
+
+
+def _fast_headers(query: str) -> Headers:
+    """`?a=1&b=2` as matched by _HEADERS_RE: no '=' or '&' inside a name or a value."""
+    pairs = (header.partition("=") for header in query[1:].split("&"))
+    return tuple(_header(name, value) for name, _, value in pairs)
+
+
+def _header(name: str, value: str) -> tuple[str, str]:
+    # Custom headers reach the dialed party only with the X- prefix.
+    if name[:2].lower() != "x-":
+        name = "X-" + name
+    return name, unquote(value)
 
 
 def _fast_parse(start: str, text: str) -> Target | None:
     """The fast-path result for Lark start symbol `start`, or None to defer to Lark."""
-    if start in ("target", "number") and _FAST_NUMBER.fullmatch(text):
-        return NumberTarget(text)
+    if start in ("target", "number"):
+        number = _fast_number(text)
+        if number is not None:
+            return number
     if start == "target":
         client = _FAST_CLIENT.fullmatch(text)
         if client is not None:
@@ -367,12 +420,8 @@ def _check_port(text: str, token: Token) -> int:
 def _build_headers(node: Tree[Token]) -> Headers:
     headers = []
     for header in _subtrees(node):
-        name_token, *value = _tokens(header)
-        name = str(name_token)
-        # Custom headers reach the dialed party only with the X- prefix.
-        if name[:2].lower() != "x-":
-            name = "X-" + name
-        headers.append((name, unquote(str(value[0])) if value else ""))
+        name, *value = _tokens(header)
+        headers.append(_header(str(name), str(value[0]) if value else ""))
     return tuple(headers)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from lxml import etree
 
@@ -84,26 +84,6 @@ _TEXT_OPTIONAL_WITH = {"Play": "digits"}
 _ROOMS = ("Conference", "Queue")
 _ENDS_SEQUENCE = ("Hangup", "Redirect")
 
-# Derived once from the naming table: what each element may contain and must carry.
-_CHILD_SPECS: dict[str, dict[str, ElementSpec]] = {
-    tag: {child: ELEMENTS[child] for child in (*spec.child_tags, *spec.single_children)}
-    for tag, spec in ELEMENTS.items()
-}
-_REQUIRED_ATTRS: dict[str, tuple[AttrSpec, ...]] = {
-    tag: required
-    for tag, spec in ELEMENTS.items()
-    if (required := tuple(a for a in spec.attrs.values() if a.required))
-}
-# xml name -> (field, parse) for each element: the one lookup the hot loop makes per attribute.
-_PARSERS: dict[str, dict[str, tuple[str, Callable[[str], object]]]] = {
-    tag: {xml: (attr.field, attr.type.parse) for xml, attr in spec.attrs.items()}
-    for tag, spec in ELEMENTS.items()
-}
-_ALIAS: dict[str, str] = {
-    tag: spec.text_rule.alias
-    for tag, spec in ELEMENTS.items()
-    if spec.text_rule and spec.text_rule.alias
-}
 _ATTRIBUTE_NAMES: dict[str, tuple[str, ...]] = {
     tag: (
         *spec.attrs,
@@ -139,6 +119,8 @@ def suggest(
 class Builder:
     """Builds nodes from elements and records problems; one instance per document."""
 
+    __slots__ = ("locator", "_span", "dialect", "problems", "errors")
+
     def __init__(self, locator: Locator, dialect: Dialect = XML_DIALECT) -> None:
         self.locator = locator
         self._span = locator.span
@@ -171,58 +153,65 @@ class Builder:
     # --- documents -----------------------------------------------------------------------------
 
     def document(self, root: Element) -> n.Response | None:
-        tag = _local(root.tag)
+        tag = root.tag
         if tag != "Response":
-            self.report(
-                root,
-                12200,
-                f"root element must be {self._label('Response')}, found {self._label(tag)}",
-            )
-            return None
-        node = self.element(root, ELEMENTS["Response"], None)
+            tag = _local(tag)
+            if tag != "Response":
+                self.report(
+                    root,
+                    12200,
+                    f"root element must be {self._label('Response')}, found {self._label(tag)}",
+                )
+                return None
+        node = self.element(root, _RESPONSE_PLAN)
         return node if isinstance(node, n.Response) else None
 
-    def element(self, el: Element, spec: ElementSpec, parent: str | None) -> n.Node | None:
+    def element(self, el: Element, plan: _Plan) -> n.Node | None:
         """Build one element of a known tag; None when it has errors (they are recorded)."""
         errors = self.errors
-        tag = spec.tag
+        spec, cls, parsers, alias, required, reader, with_children, text_field, convert = plan
         values: dict[str, Any] = {"span": self._span(el)}
         alias_value = None
         items: list[tuple[str, str]] = el.items()  # type: ignore[assignment]  # str, not bytes
         if items:
-            parsers = _PARSERS[tag]
             for name, raw in items:
                 parser = parsers.get(name)
                 if parser is None:
-                    if name == _ALIAS.get(tag):
+                    if name == alias:
                         alias_value = raw.strip()
                     else:
-                        self._unknown_attribute(el, tag, name, _ATTRIBUTE_NAMES[tag])
+                        self._unknown_attribute(el, spec.tag, name, _ATTRIBUTE_NAMES[spec.tag])
                     continue
+                field, parse = parser
                 try:
-                    values[parser[0]] = parser[1](raw.strip())
+                    values[field] = parse(raw.strip())
                 except v.ValueProblem as problem:
-                    self._bad_value(el, tag, name, problem)
-        required = _REQUIRED_ATTRS.get(tag)
+                    self._bad_value(el, spec.tag, name, problem)
         if required:
             self._required(el, spec, required)
-        reader = _CONTENT.get(tag)
         if reader is not None:
             reader(self, el, spec, values, alias_value)
         elif len(el):
-            self._content(el, spec, values, alias_value)
+            with_children(self, el, spec, values, alias_value)
         else:
             # A leaf, as nearly every element is: its text is all there is to read.
             text = el.text
             text = text.strip() if text else ""
-            rule = spec.text_rule
-            if rule is not None:
-                self._text(el, spec, rule, text, values, alias_value, None, False)
-            elif text:
-                self._stray_text(el, tag, text)
+            if text_field is None:
+                if text:
+                    self._stray_text(el, spec.tag, text)
+            elif text and alias_value is None:
+                # What _text does with plain text, without its questions about where the value
+                # came from; it runs only to report a value that does not convert.
+                try:
+                    values[text_field] = convert(text)
+                except (targets.TargetError, v.ValueProblem):
+                    self._text(el, spec, text, values, None, None, False)
+            else:
+                self._text(el, spec, text, values, alias_value, None, False)
         if self.errors != errors:
             return None
-        return n.construct(spec.cls, values)
+        return n.construct(cls, values)
 
     # --- attributes ----------------------------------------------------------------------------
 
@@ -272,15 +261,17 @@ class Builder:
 
     def _content(
         self, el: Element, spec: ElementSpec, values: dict[str, Any], alias_value: str | None
-    ) -> tuple[str, list[Element]]:
-        """Build children and read the text; returns the stripped text and the child elements."""
+    ) -> tuple[str, list[str]]:
+        """Build children and read the text; returns the stripped text and the child elements'
+        tags (local names; `_child_elements` gives the elements themselves)."""
         text = el.text
-        elements: list[Element] = []
+        tags: list[str] = []
         identity: str | None = None
         has_children = False  # recognised ones: a misplaced element is reported on its own
         if len(el):
             pieces = [text] if text else []
-            allowed = _CHILD_SPECS[spec.tag]
+            allowed = _CHILD_PLANS[spec.tag]
+            single = spec.single_children
             kids: list[n.Node] = []
             seen_single: set[str] = set()
             for child in el:
@@ -290,11 +281,11 @@ class Builder:
                 tag = child.tag
                 if type(tag) is not str:
                     continue  # comments and processing instructions
-                elements.append(child)
                 if tag[0] == "{":
                     tag = _local(tag)
-                child_spec = allowed.get(tag)
-                if child_spec is None:
+                tags.append(tag)
+                plan = allowed.get(tag)
+                if plan is None:
                     if tag == "Identity" and spec.cls is n.Client:
                         has_children = True
                         if "Identity" in seen_single:
@@ -305,9 +296,8 @@ class Builder:
                         self._misplaced(child, tag, spec.tag, spec.allowed)
                     continue
                 has_children = True
-                node = self.element(child, child_spec, spec.tag)
-                field = spec.single_children.get(tag)
-                if field is None:
+                node = self.element(child, plan)
+                if tag not in single:
                     if node is not None:
                         kids.append(node)
                 elif tag in seen_single:
@@ -315,17 +305,16 @@ class Builder:
                 else:
                     seen_single.add(tag)
                     if node is not None:
-                        values[field] = node
+                        values[single[tag]] = node
             if spec.children_field:
                 values[spec.children_field] = tuple(kids)
             text = "".join(pieces)
         text = text.strip() if text else ""
-        rule = spec.text_rule
-        if rule is not None:
-            self._text(el, spec, rule, text, values, alias_value, identity, has_children)
+        if spec.text_rule is not None:
+            self._text(el, spec, text, values, alias_value, identity, has_children)
         elif text and spec.cls is not n.Dial:  # Dial text is the target shorthand (_dial)
             self._stray_text(el, spec.tag, text)
-        return text, elements
+        return text, tags
 
     def _stray_text(self, el: Element, tag: str, text: str) -> None:
         self.report(el, 12200, f"{self._label(tag)} takes no text, found '{_shorten(text)}'")
@@ -392,14 +381,14 @@ class Builder:
         self,
         el: Element,
         spec: ElementSpec,
-        rule: n.TextRule,
         text: str,
         values: dict[str, Any],
         alias_value: str | None,
         identity: str | None,
         has_elements: bool,
     ) -> None:
-        assert spec.text_field is not None
+        rule = spec.text_rule
+        assert rule is not None and spec.text_field is not None
         source = None  # the attribute the value came from, when it is not the text
         if rule.alias is not None:
             chosen = self._target(el, spec, rule.alias, text, alias_value, identity, has_elements)
@@ -420,14 +409,8 @@ class Builder:
                         what += f" or an {self._label('Identity')}"
                 self.report(el, rule.missing_code, f"{label} requires text: {what}")
             return
-        kind = rule.kind
         try:
-            if kind in _TARGET_KINDS:
-                text = targets.normalize(kind, text)
-            elif kind == "url":
-                text = v.URL.parse(text)
-            elif rule.check is not None:
-                text = str(rule.check.parse(text))
+            text = _PLANS[spec.tag].convert(text)
         except targets.TargetError as problem:
             self.report(el, rule.code, f"{self._label(spec.tag)}: {problem.message}", source)
             return
@@ -480,12 +463,12 @@ class Builder:
     def _response(
         self, el: Element, spec: ElementSpec, values: dict[str, Any], alias_value: str | None
     ) -> None:
-        _, verbs = self._content(el, spec, values, alias_value)
-        tags = [child.tag for child in verbs]
-        if any(tag[0] == "{" for tag in tags):
-            tags = [_local(tag) for tag in tags]
-        if "Reject" not in tags and "Hangup" not in tags[:-1] and "Redirect" not in tags[:-1]:
-            return  # nothing to warn about, as in nearly every document
+        _, tags = self._content(el, spec, values, alias_value)
+        if "Reject" not in tags:
+            before_last = tags[:-1]
+            if "Hangup" not in before_last and "Redirect" not in before_last:
+                return  # nothing to warn about, as in nearly every document
+        verbs = _child_elements(el)
         seen_other = False
         for index, (tag, child) in enumerate(zip(tags, verbs, strict=True)):
             if tag in _ENDS_SEQUENCE and index + 1 < len(verbs):
@@ -506,11 +489,7 @@ class Builder:
     def _say(
         self, el: Element, spec: ElementSpec, values: dict[str, Any], alias_value: str | None
     ) -> None:
-        if not len(el):
-            text = el.text
-            if text:
-                values["text"] = " ".join(text.split())
-            return
+        """A <Say> with child elements: SSML (plain text goes the way of every leaf's text)."""
         content = self._mixed(el, "Say")
         if any(not isinstance(item, str) for item in content):
             values["ssml"] = _trim_ends(content)
@@ -561,9 +540,9 @@ class Builder:
     def _dial(
         self, el: Element, spec: ElementSpec, values: dict[str, Any], alias_value: str | None
     ) -> None:
-        text, elements = self._content(el, spec, values, alias_value)
-        label = self._label("Dial") if not text or elements else ""
-        if text and elements:
+        text, tags = self._content(el, spec, values, alias_value)
+        label = self._label("Dial") if not text or tags else ""
+        if text and tags:
             nouns = f"{self._label('Number')}, {self._label('Client')} or {self._label('Sip')}"
             message = f"{label} has both text and nouns; put the target in a {nouns}"
             self.report(el, 13215, message)
@@ -571,16 +550,15 @@ class Builder:
         if text:
             self._shorthand(el, text, values)
             return
-        if not elements:
+        if not tags:
             self.report(el, 13215, f"{label} needs a target: text such as +15551234567, or a "
                         f"{self._label('Number')}, {self._label('Client')}, {self._label('Sip')}, "
                         f"{self._label('Conference')} or {self._label('Queue')}")  # fmt: skip
             return
-        tags = [_local(child.tag) for child in elements]
         dialable = sum(tag in n.DIALABLE for tag in tags)
-        rooms = [(tag, child) for tag, child in zip(tags, elements, strict=True) if tag in _ROOMS]
+        rooms = [tag for tag in tags if tag in _ROOMS]
         if rooms and (len(rooms) > 1 or dialable):
-            room = rooms[0][0]
+            room = rooms[0]
             self.report(el, 13215, f"{self._label(room)} must be the only noun in {label}")
         elif dialable > 10:
             self.report(el, 13215, f"{label} has {dialable} numbers, clients and SIP URIs; "
@@ -610,16 +588,89 @@ class Builder:
 
 
 _ContentReader = Callable[[Builder, Element, ElementSpec, dict[str, Any], "str | None"], object]
+# Elements whose content needs more than children and text, with or without children.
 _CONTENT: dict[str, _ContentReader] = {
     "Response": Builder._response,
-    "Say": Builder._say,
     "Dial": Builder._dial,
     "Uri": Builder._uri,
 }
+# Elements whose child elements are not nodes.
+_MIXED_CONTENT: dict[str, _ContentReader] = {"Say": Builder._say}
 
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[1] if tag[0] == "{" else tag
+
+
+def _child_elements(el: Element) -> list[Element]:
+    """The child elements (no comments or processing instructions), as `_content` tags them."""
+    return [child for child in el if type(child.tag) is str]
+
+
+def _as_written(text: str) -> str:
+    return text
+
+
+def _collapse_spaces(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _text_converter(rule: n.TextRule | None) -> Callable[[str], str]:
+    """How an element's stripped, non-empty text becomes its stored value; raises
+    `targets.TargetError` or `values.ValueProblem` when the text is not valid."""
+    if rule is None:
+        return _as_written
+    if rule.kind in _TARGET_KINDS:
+        return targets.NORMALIZERS[rule.kind]
+    if rule.kind == "url":
+        return v.URL.parse
+    if rule.kind == "say":
+        return _collapse_spaces
+    check = rule.check
+    if isinstance(check, v.Text):
+        return check.parse  # the text itself, once its length is checked
+    if check is not None:
+        return lambda text: str(check.parse(text))
+    return _as_written
+
+
+class _Plan(NamedTuple):
+    """What `Builder.element` needs to know about a tag, fetched with one lookup per element."""
+
+    spec: ElementSpec
+    cls: type[n.Node]
+    # xml name -> (field, parse): the one lookup the hot loop makes per attribute.
+    parsers: dict[str, tuple[str, Callable[[str], object]]]
+    alias: str | None  # the attribute that may stand in for the text
+    required: tuple[AttrSpec, ...]
+    reader: _ContentReader | None  # see _CONTENT
+    with_children: _ContentReader  # reads the content of an element that has child elements
+    text_field: str | None
+    convert: Callable[[str], str]  # see _text_converter
+
+
+def _plan(spec: ElementSpec) -> _Plan:
+    rule = spec.text_rule
+    return _Plan(
+        spec=spec,
+        cls=spec.cls,
+        parsers={xml: (attr.field, attr.type.parse) for xml, attr in spec.attrs.items()},
+        alias=rule.alias if rule is not None else None,
+        required=tuple(attr for attr in spec.attrs.values() if attr.required),
+        reader=_CONTENT.get(spec.tag),
+        with_children=_MIXED_CONTENT.get(spec.tag, Builder._content),
+        text_field=spec.text_field,
+        convert=_text_converter(rule),
+    )
+
+
+# Derived once from the naming table: how to read each element and what it may contain.
+_PLANS: dict[str, _Plan] = {tag: _plan(spec) for tag, spec in ELEMENTS.items()}
+_RESPONSE_PLAN = _PLANS["Response"]
+_CHILD_PLANS: dict[str, dict[str, _Plan]] = {
+    tag: {child: _PLANS[child] for child in (*spec.child_tags, *spec.single_children)}
+    for tag, spec in ELEMENTS.items()
+}
 
 
 def _prefixed(el: Element, name: str) -> str:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 _WS = re.compile(r"\s")
@@ -119,6 +120,24 @@ class Bool(ValueType):
         return "true or false"
 
 
+_FEW_DIGITS = re.compile(r"[0-9]{1,18}")
+
+
+def _int_within(raw: str, low: int, high: int) -> int | None:
+    """The value of ASCII decimal digits if it is within [low, high], else None."""
+    if _FEW_DIGITS.fullmatch(raw) is not None:
+        value = int(raw)  # nearly every value: a few digits
+    else:
+        if not raw.isdigit() or not raw.isascii():
+            return None
+        # Compare lengths first: int() of thousands of digits is slow, and refused past 4300.
+        digits = raw.lstrip("0") or "0"
+        if len(digits) > 20:
+            return None
+        value = int(digits)
+    return value if low <= value <= high else None
+
+
 @dataclass(frozen=True, slots=True)
 class Int(ValueType):
     """Decimal digits within [low, high]."""
@@ -127,14 +146,8 @@ class Int(ValueType):
     high: int
 
     def parse(self, raw: str) -> int:
-        if not raw.isdigit() or not raw.isascii():
-            raise self.fail(raw)
-        # Compare lengths first: int() of thousands of digits is slow, and refused past 4300.
-        digits = raw.lstrip("0") or "0"
-        if len(digits) > 20:
-            raise self.fail(raw)
-        value = int(digits)
-        if not self.low <= value <= self.high:
+        value = _int_within(raw, self.low, self.high)
+        if value is None:
             raise self.fail(raw)
         return value
 
@@ -153,10 +166,10 @@ class IntOrWord(ValueType):
     def parse(self, raw: str) -> int | str:
         if raw.lower() == self.word:
             return self.word
-        try:
-            return Int(self.low, self.high).parse(raw)
-        except ValueProblem:
-            raise self.fail(raw) from None
+        value = _int_within(raw, self.low, self.high)
+        if value is None:
+            raise self.fail(raw)
+        return value
 
     def expected(self) -> str:
         return f"an integer from {self.low} to {self.high} or '{self.word}'"
@@ -190,15 +203,26 @@ class Enum(ValueType):
     """One of a fixed list of words, any case; written in the listed spelling."""
 
     choices: tuple[str, ...]
+    # Lower-cased spelling -> the listed one; the first choice wins should two fold alike.
+    _by_lower: dict[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_lower: dict[str, str] = {}
+        for choice in self.choices:
+            by_lower.setdefault(choice.lower(), choice)
+        object.__setattr__(self, "_by_lower", by_lower)
 
     def parse(self, raw: str) -> str:
-        for choice in self.choices:
-            if choice.lower() == raw.lower():
-                return choice
-        raise self.fail(raw)
+        choice = self._by_lower.get(raw.lower())
+        if choice is None:
+            raise self.fail(raw)
+        return choice
 
     def expected(self) -> str:
         return "one of " + ", ".join(self.choices)
+
+
+_WORD_SEPARATORS = re.compile(r"[\s,]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +236,10 @@ class WordSet(ValueType):
     default: tuple[str, ...] = ()
 
     def parse(self, raw: str) -> tuple[str, ...]:
-        words = [word.lower() for word in re.split(r"[\s,]+", raw) if word]
+        lower = raw.lower()
+        if lower in self.order:
+            return (lower,)  # one word: no separator can be in it, as none is in `order`
+        words = [word.lower() for word in _WORD_SEPARATORS.split(raw) if word]
         if not words:
             if self.default:
                 return self.default
@@ -236,14 +263,22 @@ class Pattern(ValueType):
 
     regex: str
     description: str
+    # Compiled once: re.fullmatch(str, ...) would look the pattern up in re's cache every time.
+    _fullmatch: Callable[[str], re.Match[str] | None] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_fullmatch", re.compile(self.regex).fullmatch)
 
     def parse(self, raw: str) -> str:
-        if not re.fullmatch(self.regex, raw):
+        if not self._fullmatch(raw):
             raise self.fail(raw)
         return raw
 
     def expected(self) -> str:
         return self.description
+
+
+_PROVIDER_VOICE = re.compile(r"Polly\.[A-Za-z0-9]+(-[A-Za-z0-9]+)?|Google\.[A-Za-z0-9_.-]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,7 +289,7 @@ class Voice(ValueType):
         lower = raw.lower()
         if lower in ("man", "woman", "alice"):
             return lower
-        if re.fullmatch(r"Polly\.[A-Za-z0-9]+(-[A-Za-z0-9]+)?|Google\.[A-Za-z0-9_.-]+", raw):
+        if _PROVIDER_VOICE.fullmatch(raw):
             return raw
         raise self.fail(raw)
 

@@ -158,15 +158,14 @@ def _friendly(message: str) -> str:
 # --- input preparation -------------------------------------------------------------------------
 
 
-class _Source(NamedTuple):
-    """The bytes handed to libxml2 and how to map their positions back onto the caller's source.
+class _Prepared(NamedTuple):
+    """How the bytes handed to libxml2 map back onto the caller's source.
 
     `forced`: the bytes are UTF-8 whatever the declaration says (the source was a str, or UTF-16/32
     bytes decoded here). `lines_cut`/`cols_cut`: whitespace removed before an XML declaration
     (libxml2 refuses it there, the spec ignores it): whole lines, then columns on the last one.
     """
 
-    data: bytes
     forced: bool
     lines_cut: int = 0
     cols_cut: int = 0
@@ -221,11 +220,15 @@ def _decode_wide(data: bytes, codec: str, skip: int) -> str:
         raise _Unreadable(f"the bytes here are not valid {codec.upper()}", line, col) from None
 
 
-def _prepare(source: str | bytes) -> _Source:
+# Bytes parsed as they were given: nearly every document.
+_AS_GIVEN = _Prepared(forced=False)
+
+
+def _prepare(source: str | bytes) -> tuple[bytes, _Prepared]:
     """The bytes to parse: UTF-16/32 decoded, a leading BOM and whitespace before `<?xml` cut."""
     if isinstance(source, bytes):
-        if source[:1] == b"<" and source[1:2] != b"\x00":
-            return _Source(source, False)  # nearly every document: nothing to cut or decode
+        if _plain(source):
+            return source, _AS_GIVEN
         wide = _wide_encoding(source)
         if wide is not None:
             source = _decode_wide(source, *wide)
@@ -242,8 +245,13 @@ def _prepare(source: str | bytes) -> _Source:
     if stripped is not data and stripped.startswith(b"<?xml"):
         cut = data[: len(data) - len(stripped)]
         last_line = cut[cut.rfind(b"\n") + 1 :]
-        return _Source(bom + stripped, forced, cut.count(b"\n"), len(last_line))
-    return _Source(bom + data, forced)
+        return bom + stripped, _Prepared(forced, cut.count(b"\n"), len(last_line))
+    return bom + data, _Prepared(forced)
+
+
+def _plain(source: bytes) -> bool:
+    """Bytes with nothing to cut or decode, and their markup in ASCII: they start with '<'."""
+    return source[:1] == b"<" and source[1:2] != b"\x00"
 
 
 # The prolog: what may stand before a DOCTYPE (BOM, whitespace, XML declaration, comments, PIs).
@@ -272,9 +280,9 @@ def _decode(data: bytes, encoding: str | None) -> str:
         return data.decode("utf-8", "replace")
 
 
-def _ascii_compatible(src: _Source) -> bool:
+def _ascii_compatible(data: bytes, prepared: _Prepared) -> bool:
     """Whether markup is plain ASCII in the bytes, so byte scans for `<!DOCTYPE`/`xmlns` work."""
-    return src.forced or src.data.lstrip(b" \t\r\n\xef\xbb\xbf")[:1] == b"<"
+    return prepared.forced or data.lstrip(b" \t\r\n\xef\xbb\xbf")[:1] == b"<"
 
 
 # --- positions ---------------------------------------------------------------------------------
@@ -293,25 +301,29 @@ class XmlLocator:
     the first problem is reported, so a valid document never pays for it.
     """
 
+    __slots__ = ("filename", "_data", "_root", "_offset", "_col_offset", "_encoding", "_spans",
+                 "_starts", "_text", "_line_starts")  # fmt: skip
+    _text: str  # the decoded source and where its lines start: set by the scan
+    _line_starts: list[int]
+
     def __init__(self, filename: str | None, data: bytes, root: Element, line_offset: int,
-                 encoding: str | None, *, col_offset: int = 0) -> None:  # fmt: skip
+                 encoding: str | None, col_offset: int = 0) -> None:  # fmt: skip
         self.filename = filename
         self._data = data
         self._root = root
         self._offset = line_offset
         self._col_offset = col_offset
         self._encoding = encoding
-        self._spans: dict[int, n.Span] = {}
-        self._starts: dict[Element, int] | None = None
-        self._text = ""
-        self._line_starts: list[int] = []
+        # By lxml's sourceline (None when unknown): spans are immutable, so elements on one line
+        # share one.
+        self._spans: dict[int | None, n.Span] = {}
+        self._starts: dict[Element, int] | None = None  # the scan, made when first needed
 
     def span(self, element: Element) -> n.Span:
-        line: int = element.sourceline or 1  # type: ignore[assignment]  # lxml-stubs say "..."
+        line: int | None = element.sourceline  # type: ignore[assignment]  # lxml-stubs say "..."
         span = self._spans.get(line)
         if span is None:
-            # Spans are immutable, so elements on one line share one.
-            span = self._spans[line] = n.Span(self.filename, line + self._offset)
+            span = self._spans[line] = n.line_span(self.filename, (line or 1) + self._offset)
         return span
 
     def position(self, element: Element, attribute: str | None = None) -> tuple[int, int | None]:
@@ -377,38 +389,54 @@ def check_xml(source: str | bytes, filename: str | None = None
 
     Never raises for bad input: malformed, hostile or binary documents come back as problems.
     """
+    if isinstance(source, bytes) and _plain(source):
+        # Nearly every document: what _prepare would return, without asking it.
+        if len(source) > MAX_DOCUMENT_BYTES:
+            return None, [_too_big(len(source), filename)]
+        return _read(source, _AS_GIVEN, filename, True)
     size = len(source.encode("utf-8", "surrogatepass")) if isinstance(source, str) else len(source)
     if size > MAX_DOCUMENT_BYTES:
-        message = (
-            f"the document is {size:,} bytes; the limit is 1 MiB ({MAX_DOCUMENT_BYTES:,} bytes)"
-        )
-        return None, [Problem(filename, 1, None, 12100, message)]
+        return None, [_too_big(size, filename)]
     try:
-        src = _prepare(source)
+        data, prepared = _prepare(source)
     except _Unreadable as exc:
         return None, [Problem(filename, exc.line, exc.col, 12100, str(exc))]
-    doctype = _doctype_offset(src.data)
+    return _read(data, prepared, filename, _ascii_compatible(data, prepared))
+
+
+def _too_big(size: int, filename: str | None) -> Problem:
+    message = f"the document is {size:,} bytes; the limit is 1 MiB ({MAX_DOCUMENT_BYTES:,} bytes)"
+    return Problem(filename, 1, None, 12100, message)
+
+
+def _read(data: bytes, prepared: _Prepared, filename: str | None, ascii_markup: bool
+          ) -> tuple[n.Response | None, list[Problem]]:  # fmt: skip
+    """Parse prepared bytes and build the document; `ascii_markup`: see _ascii_compatible."""
+    # bytes.find, not `in`: the same search without `in`'s buffer handling, which costs more than
+    # scanning a typical document.
+    doctype = _doctype_offset(data) if data.find(b"<!DOCTYPE") >= 0 else None
     if doctype is not None:
-        line, col = src.shift(*_byte_position(src.data, doctype))
+        line, col = prepared.shift(*_byte_position(data, doctype))
         return None, [Problem(filename, line, col, 12100, _DOCTYPE_MESSAGE)]
-    parser = _parser(src.forced)
+    forced = prepared.forced
+    parser = _parser(forced)
     try:
-        root = etree.fromstring(src.data, parser)
+        root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError:
-        return None, [_syntax_problem(parser, src, filename)]
+        return None, [_syntax_problem(parser, data, prepared, filename)]
     except (etree.LxmlError, ValueError) as exc:  # defensive: lxml refusing input outright
         return None, [Problem(filename, 1, None, 12100, f"unreadable XML: {exc}")]
-    locator = XmlLocator(filename, src.data, root, src.lines_cut, "utf-8" if src.forced else None,
-                         col_offset=src.cols_cut)  # fmt: skip
+    locator = XmlLocator(filename, data, root, prepared.lines_cut, "utf-8" if forced else None,
+                         prepared.cols_cut)  # fmt: skip
     problems = []
-    if not _ascii_compatible(src):
+    if not ascii_markup:
         # An encoding the byte scans above cannot read (EBCDIC...): ask the parsed tree instead.
         docinfo = root.getroottree().docinfo
         if docinfo.doctype or docinfo.internalDTD is not None:  # type: ignore[union-attr]
             line, col = locator.offset_position("<!DOCTYPE")
             return None, [Problem(filename, line, col, 12100, _DOCTYPE_MESSAGE)]
         problems = _namespace_problems(root, locator)
-    elif b"xmlns" in src.data:
+    elif data.find(b"xmlns") >= 0:
         problems = _namespace_problems(root, locator)
     doc, more = build_document(root, locator)
     if problems:
@@ -422,23 +450,24 @@ _DOCTYPE_MESSAGE = (
 )
 
 
-def _syntax_problem(parser: etree.XMLParser, src: _Source, filename: str | None) -> Problem:
+def _syntax_problem(parser: etree.XMLParser, data: bytes, prepared: _Prepared,
+                    filename: str | None) -> Problem:  # fmt: skip
     # The parser's own log holds this parse only; the exception's log accumulates across parses.
     entries = [e for e in parser.error_log if e.level_name in ("ERROR", "FATAL")]
     if not entries:
-        return Problem(filename, 1 + src.lines_cut, None, 12100, "malformed XML")
+        return Problem(filename, 1 + prepared.lines_cut, None, 12100, "malformed XML")
     entry = entries[0]
     message = _friendly(entry.message)
     if entry.type_name == "ERR_DOCUMENT_EMPTY":
-        blank = not src.data.strip(b" \t\r\n\xef\xbb\xbf")
+        blank = not data.strip(b" \t\r\n\xef\xbb\xbf")
         message = "the document is empty; expected <Response>" if blank else _NOT_XML
-    elif entry.type_name == "ERR_INVALID_ENCODING" and src.forced:
+    elif entry.type_name == "ERR_INVALID_ENCODING" and prepared.forced:
         # A str source became these bytes: only a lone surrogate can make them invalid.
         message = "a lone surrogate here is not a character; the text is not valid Unicode"
     else:
-        char = _char_at(src.data, entry.line, entry.column)
+        char = _char_at(data, entry.line, entry.column)
         message = _CHAR_HINTS.get((entry.message.strip(), char), message)
-    line, col = src.shift(max(entry.line, 1), entry.column or None)
+    line, col = prepared.shift(max(entry.line, 1), entry.column or None)
     return Problem(filename, line, col, 12100, message)
 
 

@@ -597,11 +597,78 @@ def test_normalize_unknown_kind() -> None:
         ("target", "sip:bob@example.com"),
         ("sip", "SIPS:bob@10.0.0.1"),
         ("sip", "sip:bob@example.com:5080;transport=tcp;lr"),
+        # tel: numbers, ?headers and bracketed IPv6 hosts (each form of the golden corpus)
+        ("number", "tel:+441234567890"),
+        ("number", "TEL:5551234"),
+        ("target", "tel:+15557654321"),
+        ("number", "+15557654321?X-Team=blue"),
+        ("number", "+15551234567?X-Account=42&X-Source=web"),
+        ("number", "tel:1555?empty=&X-Ref=a%20b"),
+        ("sip", "sips:erin@example.com:5061;transport=tls?Priority=urgent"),
+        ("sip", "sip:dave@[2001:db8::1]?X-Custom=1&Other=two"),
+        ("target", "sip:dave@[::ffff:10.0.0.1]:5060;lr"),
     ],
 )
 def test_fast_path_covers_common_forms(start: str, text: str) -> None:
     # Performance relies on these never reaching Lark.
     assert _fast_parse(start, text) is not None
+
+
+@pytest.mark.parametrize(
+    ("start", "text", "expected"),
+    [
+        ("number", "tel:+441234567890", NumberTarget("+441234567890")),
+        (
+            "number",
+            "tel:1555?Account=42&x-ref=a%20b&empty=",
+            NumberTarget("1555", (("X-Account", "42"), ("x-ref", "a b"), ("X-empty", ""))),
+        ),
+        (
+            "sip",
+            "SIPS:erin@example.com:5061;transport=tls;lr?Priority=urgent",
+            SipTarget(
+                "sips",
+                "erin",
+                "example.com",
+                5061,
+                (("transport", "tls"), ("lr", None)),
+                (("X-Priority", "urgent"),),
+            ),
+        ),
+        (
+            "target",
+            "sip:dave@[2001:db8::1]?X-Custom=1&Other=two",
+            SipTarget(
+                "sip", "dave", "[2001:db8::1]", None, (), (("X-Custom", "1"), ("X-Other", "two"))
+            ),
+        ),
+    ],
+)
+def test_fast_path_results_for_tel_headers_and_ipv6(
+    start: str, text: str, expected: Target
+) -> None:
+    fast = _fast_parse(start, text)
+    assert fast == expected
+    assert fast is not None
+    assert_plain(fast)
+
+
+@pytest.mark.parametrize(
+    ("start", "text"),
+    [
+        ("sip", "sip:dave@[2001:db8::g]"),  # not hex: the address is checked by Lark's path
+        ("sip", "sip:dave@[1:2:3:4:5:6:7:8:9]"),  # too many groups
+        ("number", "+15551234567?"),  # no header after '?'
+        ("number", "+15551234567?a"),  # no '=' after the header name
+        ("number", "+15551234567?a=%2"),  # a broken escape
+        ("number", "+15551234567?a=b&"),  # nothing after '&'
+        ("number", "tel:1234567890123456"),  # 16 digits
+    ],
+)
+def test_fast_path_leaves_invalid_tel_headers_and_ipv6_to_lark(start: str, text: str) -> None:
+    assert _fast_parse(start, text) is None
+    with pytest.raises(TargetError):
+        _lark_parse(start, text)
 
 
 def test_parser_is_built_once() -> None:
@@ -673,13 +740,22 @@ params = st.lists(
     ),
     max_size=3,
 ).map("".join)
+# Header values: loose text, and valid ones with percent escapes (good and broken) mixed in.
+escapes = st.sampled_from(["%20", "%2F", "%7e", "%C3%A9", "%2", "%zz", "%"])
+valid_value_parts = st.one_of(st.text(alphabet="abXY09_.!~*'()[]/?:+$-", max_size=3), escapes)
+header_values = st.one_of(
+    st.text(alphabet=_VALUE_CHARS, max_size=8),
+    st.lists(valid_value_parts, max_size=4).map("".join),
+)
 headers = st.one_of(
     st.just(""),
     st.lists(
         st.builds(
             "{}={}".format,
-            st.text(alphabet=_HEADER_CHARS, max_size=6),
-            st.text(alphabet=_VALUE_CHARS, max_size=8),
+            st.sampled_from(["", "x-", "X-"]).flatmap(
+                lambda prefix: st.text(alphabet=_HEADER_CHARS, max_size=6).map(prefix.__add__)
+            ),
+            header_values,
         ),
         max_size=3,
     ).map(lambda hs: "?" + "&".join(hs)),
@@ -695,17 +771,39 @@ sips = st.builds(
     headers,
 )
 number_with_headers = st.builds(str.__add__, numbers, headers)
+# Mostly well-formed SIP URIs with bracketed IPv6 hosts, which `sips` rarely reaches.
+ipv6_sips = st.builds(
+    lambda *parts: "".join(parts),
+    st.sampled_from(["sip:", "sips:", "SIP:"]),
+    st.text(alphabet=_SIP_USER, min_size=1, max_size=6),
+    st.just("@"),
+    st.one_of(
+        st.ip_addresses(v=6).map(lambda ip: f"[{ip}]"),
+        st.from_regex(r"\[[0-9a-fA-F:.]{1,12}\]", fullmatch=True),
+    ),
+    ports,
+    params,
+    headers,
+)
 noise = st.text(alphabet="+0123456789:@;=?&%[]-._ abcsipSIPtelclientCLIENT!~*'()/#\n", max_size=30)
 
 
 @settings(max_examples=1500, deadline=None)
-@given(st.one_of(numbers, number_with_headers, clients, sips, noise, st.text(max_size=30)))
+@given(
+    st.one_of(numbers, number_with_headers, clients, sips, ipv6_sips, noise, st.text(max_size=30))
+)
 @example("+15551234567")
 @example("client:alice")
 @example("sip:bob@example.com:5080;transport=tcp")
 @example("sip:bob@example.com:99999")
 @example("Client:")
 @example("ſip:bob@example.com")
+@example("tel:+441234567890")
+@example("+15551234567?X-Account=42&X-Source=web")
+@example("sips:erin@example.com:5061;transport=tls?Priority=urgent")
+@example("sip:dave@[2001:db8::1]?X-Custom=1&Other=two")
+@example("sip:dave@[2001:db8::1:]")
+@example("TEL:5551234?a=%C3%A9&b=")
 def test_fast_path_agrees_with_lark(text: str) -> None:
     for start, parse in LARK_STARTS.items():
         lark = _outcome(functools.partial(_lark_parse, start), text)

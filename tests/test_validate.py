@@ -3,6 +3,7 @@ element (§1.1 rule 8), SSML, Dial and Gather structure, target aliases and stat
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -219,6 +220,87 @@ def test_url_fast_path_agrees_with_the_rule(raw: str) -> None:
     except v.ValueProblem:
         accepted = False
     assert accepted == _url_by_the_book(raw)
+
+
+def _outcome(vtype: v.ValueType, raw: str) -> object:
+    try:
+        return ("value", vtype.parse(raw))
+    except v.ValueProblem as problem:
+        return ("problem", str(problem))
+
+
+def _int_by_the_book(raw: str, low: int, high: int) -> int | None:
+    """§1.3 integers without the fast path: ASCII digits, any leading zeros, within the range."""
+    if not raw or not all("0" <= char <= "9" for char in raw):
+        return None
+    value = int(raw.lstrip("0") or "0") if len(raw.lstrip("0")) <= 20 else None
+    return value if value is not None and low <= value <= high else None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(
+        st.integers(min_value=0, max_value=10**20).map(str),
+        st.integers(min_value=0, max_value=25).map(lambda zeros: "0" * zeros + "600"),
+        st.text(alphabet=st.sampled_from(list("0123456789+- _e\n²٣")), max_size=22),
+    )
+)
+def test_int_fast_path_agrees_with_the_rule(raw: str) -> None:
+    for vtype in (v.Int(0, 1000), v.Int(1, 10**19)):
+        expected = _int_by_the_book(raw, vtype.low, vtype.high)
+        assert _outcome(vtype, raw) == (
+            ("value", expected) if expected is not None else ("problem", str(vtype.fail(raw)))
+        )
+    speech_timeout = v.IntOrWord(0, 600, "auto")
+    expected = _int_by_the_book(raw, 0, 600)
+    assert _outcome(speech_timeout, raw) == (
+        ("value", expected) if expected is not None else ("problem", str(speech_timeout.fail(raw)))
+    )
+
+
+def _any_case(word: str) -> st.SearchStrategy[str]:
+    return st.lists(st.booleans(), min_size=len(word), max_size=len(word)).map(
+        lambda upper: "".join(c.upper() if u else c for c, u in zip(word, upper, strict=True))
+    )
+
+
+_ENUM_CHOICES = ("onEnter", "onExit", "ONENTER", "true")
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.one_of(
+        st.sampled_from(["onenter", "onexit", "true", "truе", "onEnter ", "İ"]).flatmap(_any_case),
+        st.text(alphabet=st.sampled_from(list("onEnterExiOENTRXİı")), max_size=8),
+    )
+)
+def test_enum_takes_the_first_choice_equal_in_any_case(raw: str) -> None:
+    by_the_book = next((c for c in _ENUM_CHOICES if c.lower() == raw.lower()), None)
+    vtype = v.Enum(_ENUM_CHOICES)
+    expected = ("value", by_the_book) if by_the_book else ("problem", str(vtype.fail(raw)))
+    assert _outcome(vtype, raw) == expected
+
+
+_WORDS = st.sampled_from(["dtmf", "speech", "dtmfs", "speeches", ""]).flatmap(_any_case)
+_SEPARATORS = st.sampled_from([" ", ",", ", ", "\t", "\u2003", ",,"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.one_of(
+        _WORDS,
+        st.tuples(_WORDS, _SEPARATORS, _WORDS).map("".join),
+        st.text(alphabet=st.sampled_from(list("dtmfspechDTMFSPECH ,\t\u2003")), max_size=14),
+    )
+)
+def test_word_set_single_word_fast_path_agrees_with_the_rule(raw: str) -> None:
+    vtype = v.WordSet(("dtmf", "speech"))
+    words = [word.lower() for word in re.split(r"[\s,]+", raw) if word]
+    if words and all(word in vtype.order for word in words):
+        expected: object = ("value", tuple(word for word in vtype.order if word in words))
+    else:
+        expected = ("problem", str(vtype.fail(raw)))
+    assert _outcome(vtype, raw) == expected
 
 
 # --- error codes per attribute (spec §2; 12200 where the table shows none) -----------------------
@@ -687,3 +769,21 @@ def test_documents_differing_only_in_positions_are_equal() -> None:
     two = parse_xml("<Response>\n\n\n    <Say>Hi</Say>\n</Response>")
     assert one == two
     assert one.verbs[0].span != two.verbs[0].span
+
+
+def test_line_span_makes_the_same_span_as_the_dataclass() -> None:
+    made = n.line_span("f.xml", 3)
+    assert type(made) is n.Span
+    assert (made, hash(made), repr(made)) == (
+        n.Span("f.xml", 3),
+        hash(n.Span("f.xml", 3)),
+        "Span(file='f.xml', line=3, col=None)",
+    )
+
+
+def test_construct_keeps_class_defaults_and_equals_the_generated_init() -> None:
+    values = {"span": n.Span(None, 1), "timeout": 9, "prompts": (n.Say(text="Hi"),)}
+    made = n.construct(n.Gather, values)
+    assert made == n.Gather(timeout=9, prompts=(n.Say(text="Hi"),))
+    assert (made.span, made.method, made.input) == (n.Span(None, 1), "POST", ("dtmf",))
+    assert hash(made) == hash(n.Gather(timeout=9, prompts=(n.Say(text="Hi"),)))

@@ -3,6 +3,9 @@ ignored (comments, CDATA, PIs), libxml2's errors said plainly, and the two front
 
 from __future__ import annotations
 
+import codecs
+from collections.abc import Callable
+
 import pytest
 
 from rcml import nodes as n
@@ -216,6 +219,67 @@ def test_the_xml_prefix_needs_no_declaration_but_is_only_known_on_ssml_lang() ->
 def test_str_and_bytes_give_the_same_document() -> None:
     text = '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Say>héllo</Say></Response>'
     assert parse_xml(text) == parse_xml(text.encode())
+
+
+def _spans(node: n.Node) -> list[tuple[str, n.Span | None]]:
+    """Every node's tag and span, depth first (Video and Parameter included)."""
+    found = [(node.tag, node.span)]
+    for value in vars(node).values():
+        kids = value if isinstance(value, tuple) else (value,)
+        for kid in kids:
+            if isinstance(kid, n.Node) and not isinstance(kid, n.Ssml):
+                found.extend(_spans(kid))
+    return found
+
+
+DOCUMENT = (
+    '<Response>\n  <Say voice="alice">Hi</Say>\n  <Dial>\n    <Client name="bob">\n'
+    '      <Video enable="true"/>\n    </Client>\n  </Dial>\n</Response>\n'
+)
+# The same text as each kind of source: check_xml parses plain bytes as they are and sends the
+# others through _prepare.
+AS_EACH_SOURCE = {
+    "str": str,
+    "plain-bytes": lambda text: text.encode("utf-8"),
+    "bom": lambda text: codecs.BOM_UTF8 + text.encode("utf-8"),
+    "utf-16": lambda text: text.encode("utf-16"),
+}
+
+
+@pytest.mark.parametrize("make", AS_EACH_SOURCE.values(), ids=AS_EACH_SOURCE.keys())
+def test_every_kind_of_source_gives_the_same_document_and_spans(
+    make: Callable[[str], str | bytes],
+) -> None:
+    doc = parse_xml(make(DOCUMENT), "f.xml")
+    assert doc == parse_xml(DOCUMENT)
+    assert _spans(doc) == [
+        ("Response", n.Span("f.xml", 1)),
+        ("Say", n.Span("f.xml", 2)),
+        ("Dial", n.Span("f.xml", 3)),
+        ("Client", n.Span("f.xml", 4)),
+        ("Video", n.Span("f.xml", 5)),
+    ]
+
+
+@pytest.mark.parametrize("make", AS_EACH_SOURCE.values(), ids=AS_EACH_SOURCE.keys())
+def test_every_kind_of_source_gives_the_same_problems(make: Callable[[str], str | bytes]) -> None:
+    source = DOCUMENT.replace('"alice"', '"bobby"').replace("<Dial>", "<Dial><Saay/>")
+    assert problems_of(make(source)) == [
+        (
+            2,
+            8,
+            13511,
+            "<Say> attribute 'voice': expected man, woman, alice, Polly.NAME[-ENGINE] or "
+            "Google.NAME, got 'bobby'",
+        ),
+        (
+            3,
+            9,
+            12200,
+            "unknown element <Saay> in <Dial>; allowed here: Number, Client, Sip, Uri, "
+            "Conference, Queue",
+        ),
+    ]
 
 
 def test_parse_xml_raises_with_every_error_and_no_warning() -> None:
