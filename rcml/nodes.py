@@ -392,9 +392,7 @@ class Dial(Verb):
     """Connect the call to numbers, clients, SIP URIs, a conference or a queue."""
 
     tag = "Dial"
-    nouns: tuple[DialNoun, ...] = children(
-        *DIALABLE, "Conference", "Queue"
-    )
+    nouns: tuple[DialNoun, ...] = children(*DIALABLE, "Conference", "Queue")
     action: str | None = attr("action", v.URL)
     method: str = attr("method", v.METHOD, "POST", 13210)
     timeout: int = attr("timeout", v.Int(1, 600), 30, 13212)
