@@ -34,8 +34,13 @@ _ATTR_ESCAPES = str.maketrans(
 )
 
 
+_TEXT_NEEDS_ESCAPE = re.compile("[&<>\r]")
+
+
 def escape_text(text: str) -> str:
     """Element text as XML: markup characters and CR escaped ('>' too, so "]]>" never appears)."""
+    if _TEXT_NEEDS_ESCAPE.search(text) is None:
+        return text  # most texts: a search is cheaper than a translate
     return text.translate(_TEXT_ESCAPES)
 
 
@@ -91,6 +96,23 @@ _ATTRIBUTE_WRITERS: dict[type[n.Node], Callable[[n.Node], str]] = {
 }
 
 
+# What `generic` needs of each class, looked up once per node:
+# (tag, attribute writer, single-child fields, children field, text field).
+_PLANS: dict[
+    type[n.Node],
+    tuple[str, Callable[[n.Node], str], tuple[str, ...], str | None, str | None],
+] = {
+    spec.cls: (
+        spec.tag,
+        _ATTRIBUTE_WRITERS[spec.cls],
+        tuple(spec.single_children.values()),
+        spec.children_field,
+        spec.text_field,
+    )
+    for spec in ELEMENTS.values()
+}
+
+
 def attribute_text(node: n.Node) -> str:
     """The canonical attributes of a node (` name="value"` each, defaults left out)."""
     return _ATTRIBUTE_WRITERS[type(node)](node)
@@ -127,18 +149,18 @@ class XmlWriter:
             self.generic(node, depth)
 
     def generic(self, node: n.Node, depth: int, text: str | None = None, extra: str = "") -> None:
-        spec = SPEC_OF[type(node)]
-        attributes = extra + _ATTRIBUTE_WRITERS[spec.cls](node)
+        tag, write_attributes, singles, children_field, text_field = _PLANS[type(node)]
+        attributes = extra + write_attributes(node)
         kids: list[n.Node] = []
-        for field in spec.single_children.values():
+        for field in singles:
             single = getattr(node, field)
             if single is not None:
                 kids.append(single)
-        if spec.children_field:
-            kids.extend(getattr(node, spec.children_field))
-        if text is None and spec.text_field and not kids:
-            text = getattr(node, spec.text_field)
-        self.element(spec.tag, attributes, text or "", kids, depth)
+        if children_field:
+            kids.extend(getattr(node, children_field))
+        if text is None and text_field and not kids:
+            text = getattr(node, text_field)
+        self.element(tag, attributes, text or "", kids, depth)
 
     def element(self, tag: str, attributes: str, text: str, kids: list[n.Node],
                 depth: int) -> None:  # fmt: skip
