@@ -335,11 +335,16 @@ class Engine:
         progress: Progress | None = None,
         account: Account | None = None,
         api_version: str | None = None,
+        headers: tuple[tuple[str, str], ...] = (),
     ) -> Leg:
-        """An outbound-api call: queued, dialed now; `start` runs once the party answers."""
+        """An outbound-api call: queued, dialed now; `start` runs once the party answers.
+
+        `headers` are the custom headers of the REST `To` (`?X-Name=value`): sent to the party and
+        as `SipHeader_<name>` in every request made for the leg, as for a dialed branch.
+        """
         leg = self.new_leg(
             Direction.OUTBOUND_API, from_, to, Status.QUEUED, account=account,
-            api_version=api_version,
+            api_version=api_version, headers=headers,
         )  # fmt: skip
         leg.progress = progress
         leg.start = start

@@ -373,7 +373,7 @@ class HostService:
             leg = engine.place_outbound(
                 order.from_, order.to, order.start, behaviour=engine.endpoints.behaviour(order.to),
                 timeout_ms=order.timeout_s * 1000, progress=progress, account=account,
-                api_version=api_version,
+                api_version=api_version, headers=order.headers,
             )  # fmt: skip
             created = self.record(leg)
             return replace(

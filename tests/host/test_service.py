@@ -82,3 +82,28 @@ def test_a_command_error_reaches_its_caller_only(host: Host) -> None:
         host.service.run(fail)
     assert host.service.thread is not None and host.service.thread.failures == 0
     assert host.service.run(lambda: 7) == 7
+
+
+def test_custom_headers_of_a_rest_to_reach_every_request_of_the_call(host: Host) -> None:
+    answers = host.client.put(
+        "/sim/endpoints/%2B15557654321", json={"answer_after": 0}, headers=AUTH
+    )
+    assert answers.status_code == 200
+    created = host.client.post(
+        f"/2010-04-01/Accounts/{ACCOUNT.sid}/Calls.json",
+        data={
+            "To": "+15557654321?X-Team=blue&Ticket=42%2F7",
+            "From": "+15550001111",
+            "Url": "http://app.test/hello",
+        },
+        headers=AUTH,
+    )
+    assert created.status_code == 201, created.get_json()
+    call = created.get_json()
+    assert call["to"] == "+15557654321"
+    host.advance(1)
+    events = host.client.get(f"/sim/calls/{call['sid']}/events", headers=AUTH).get_json()
+    first = events["requests"][0]
+    assert (first["kind"], first["url"]) == ("rcml", "http://app.test/hello")
+    assert first["params"]["SipHeader_X-Team"] == "blue"
+    assert first["params"]["SipHeader_X-Ticket"] == "42/7"
