@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 from rcml.scheduler import WallClock
@@ -12,37 +12,15 @@ from rcml.testing import Simulation
 
 REPO = Path(__file__).resolve().parents[2]
 
-# The complete example test of the README (section "Testing call flows").
-README_EXAMPLE = '''
-FLOWS = {
-    "http://app.test/ivr": """
-        <Response>
-          <Gather numDigits="1" action="/menu"><Say>Press 1 for sales</Say></Gather>
-          <Say>Goodbye</Say>
-        </Response>""",
-    "http://app.test/menu": "<Response><Dial action='/after'>client:sales</Dial></Response>",
-    "http://app.test/after": "<Response><Say>Thanks for calling</Say></Response>",
-}
 
-
-def test_pressing_1_connects_the_caller_to_sales(rcml_sim):
-    sales_desk = {"client:sales": {"answer_after": 2, "hangup_after": 30}}
-    rcml_sim.configure(flows=FLOWS, endpoints=sales_desk)
-    call = rcml_sim.call(from_="+15550001111", to="+15551112222", url="http://app.test/ivr")
-    rcml_sim.advance(1)                    # the caller hears the prompt for one second...
-    call.press("1")                        # ...and presses 1
-    result = rcml_sim.run()                # until every call has ended
-
-    assert call.status == "completed"
-    sales = call.leg("client:sales")
-    assert sales.status == "completed"
-    after = [r for r in result["requests"] if r["url"] == "http://app.test/after"]
-    assert after[0]["params"]["DialCallStatus"] == "completed"
-    assert after[0]["params"]["DialCallSid"] == sales.sid
-    assert after[0]["params"]["DialCallDuration"] == "30"
-    said = [e["text"] for e in result["events"] if e["type"] == "say"]
-    assert said == ["Press 1 for sales", "Thanks for calling"]
-'''
+def readme_example() -> str:
+    """The complete example test of the README (section "In tests"), read from the README itself,
+    so the documented example and the tested one cannot drift apart."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### In tests") :]
+    match = re.search(r"```python\n(.*?)```", section, re.S)
+    assert match is not None, "the README's 'In tests' section has no python example"
+    return match.group(1)
 
 
 FRESH = """
@@ -55,7 +33,7 @@ def test_each_test_gets_a_fresh_simulation(rcml_sim):
 
 def test_the_readme_example_passes_with_the_plugin(tmp_path):
     example = tmp_path / "test_example.py"
-    example.write_text(textwrap.dedent(README_EXAMPLE) + FRESH + FRESH.replace("each", "every"))
+    example.write_text(readme_example() + FRESH + FRESH.replace("each", "every"))
     done = subprocess.run(
         # No "-p rcml.testing": the installed package's pytest11 entry point must load the plugin.
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(example)],
