@@ -93,6 +93,35 @@ def _as_given(params: Params) -> dict[str, str]:
     return flat
 
 
+def check_urls(params: Params) -> dict[str, str | None]:
+    """`Url`, `FallbackUrl`, `StatusCallback`: absolute http(s) URLs or absent (21205).
+
+    Shared by live modification and the REST create of the host, which check them alike.
+    """
+    urls: dict[str, str | None] = {}
+    for name in URL_PARAMS:
+        value = _last(params, name)
+        if value is not None:
+            value = value.strip()
+            try:
+                check_fetchable(value)
+            except UrlError:
+                raise ModifyError(21205, f"{name} is not a valid URL") from None
+        urls[name] = value
+    return urls
+
+
+def check_methods(params: Params) -> dict[str, str]:
+    """`Method`, `FallbackMethod`, `StatusCallbackMethod`: GET or POST, default POST (21209)."""
+    methods: dict[str, str] = {}
+    for name in METHOD_PARAMS:
+        method = (_last(params, name) or "POST").strip().upper()
+        if method not in METHODS:
+            raise ModifyError(21209, f"Invalid {name}: must be GET or POST")
+        methods[name] = method
+    return methods
+
+
 def parse_modification(params: Params) -> Modification:
     """The modification parameters checked in the order of calls-api §8.2 (steps 2-6);
     ModifyError with the first failure. `Rcml` is an alias of `Twiml`.
@@ -113,22 +142,8 @@ def parse_modification(params: Params) -> Modification:
         status = status.strip().lower()
         if status not in (CANCELED, COMPLETED):
             raise ModifyError(21218, "Invalid Status: must be canceled or completed")
-    urls: dict[str, str | None] = {}
-    for name in URL_PARAMS:
-        value = _last(params, name)
-        if value is not None:
-            value = value.strip()
-            try:
-                check_fetchable(value)
-            except UrlError:
-                raise ModifyError(21205, f"{name} is not a valid URL") from None
-        urls[name] = value
-    methods: dict[str, str] = {}
-    for name in METHOD_PARAMS:
-        method = (_last(params, name) or "POST").strip().upper()
-        if method not in METHODS:
-            raise ModifyError(21209, f"Invalid {name}: must be GET or POST")
-        methods[name] = method
+    urls = check_urls(params)
+    methods = check_methods(params)
     move = _last(params, "MoveConnectedCallLeg")
     move_connected = BOOLEANS.get(move.strip().lower()) if move is not None else False
     if move_connected is None:

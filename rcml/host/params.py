@@ -8,28 +8,33 @@ failing check.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 
 from rcml import targets, values
-from rcml.engine.modify import Modification, ModifyError, parse_modification
+from rcml.engine.modify import (
+    Modification,
+    ModifyError,
+    check_methods,
+    check_urls,
+    parse_modification,
+)
+from rcml.engine.modify import Params as ModifyParams
 from rcml.engine.modify import parse_twiml as engine_parse_twiml
 from rcml.host.errors import ApiError, bad_request, invalid
-from rcml.http import UrlError, check_fetchable
 from rcml.interpreter import FetchStart, InlineStart
 from rcml.store import STATUSES, CallFilter, TimeRange
 
 Params = Mapping[str, Sequence[str]]
 Start = FetchStart | InlineStart
+T = TypeVar("T")
 
 DEFAULT_TIMEOUT_S = 60
 MAX_TIMEOUT_S = 600
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
-METHODS = ("GET", "POST")
-URL_PARAMS = ("Url", "FallbackUrl", "StatusCallback")
-METHOD_PARAMS = ("Method", "FallbackMethod", "StatusCallbackMethod")
 FILTERS = (
     "To", "From", "Status", "ParentCallSid", "StartTime", "StartTime<", "StartTime>",
     "EndTime", "EndTime<", "EndTime>",
@@ -52,28 +57,12 @@ def last(params: Params, name: str) -> str | None:
 # --- shared checks -----------------------------------------------------------------------------
 
 
-def _check_urls(params: Params) -> dict[str, str | None]:
-    urls = {}
-    for name in URL_PARAMS:
-        url = last(params, name)
-        if url is not None:
-            url = url.strip()
-            try:
-                check_fetchable(url)
-            except UrlError:
-                raise bad_request(21205, f"{name} is not a valid URL") from None
-        urls[name] = url
-    return urls
-
-
-def _check_methods(params: Params) -> dict[str, str]:
-    methods = {}
-    for name in METHOD_PARAMS:
-        method = (last(params, name) or "POST").strip().upper()
-        if method not in METHODS:
-            raise bad_request(21209, f"Invalid {name}: must be GET or POST")
-        methods[name] = method
-    return methods
+def _engine_check(check: Callable[[ModifyParams], T], params: Params) -> T:
+    """Run one of the engine's parameter checks (shared with live modification) as an API check."""
+    try:
+        return check({name: list(values) for name, values in params.items()})
+    except ModifyError as error:
+        raise ApiError(error.status, error.code, error.message) from None
 
 
 def _twiml(params: Params) -> str | None:
@@ -182,8 +171,8 @@ def parse_create(params: Params) -> CallOrder:
     except targets.TargetError:
         raise bad_request(21211, "Invalid 'To' Phone Number") from None
     caller = _check_from(from_)
-    urls = _check_urls(params)
-    methods = _check_methods(params)
+    urls = _engine_check(check_urls, params)
+    methods = _engine_check(check_methods, params)
     events = _status_callback_events(params)
     timeout_s = _timeout(params)
     start = _start(urls, methods, twiml)
@@ -204,10 +193,7 @@ def parse_modify(params: Params) -> Modification:
     scenario `modify` events use too); ApiError on the first failure. Checks 1 (the call
     exists), 7 and 8 (its state) belong to whoever holds the call.
     """
-    try:
-        return parse_modification({name: list(values) for name, values in params.items()})
-    except ModifyError as error:
-        raise ApiError(error.status, error.code, error.message) from None
+    return _engine_check(parse_modification, params)
 
 
 # --- list (§7) ---------------------------------------------------------------------------------
