@@ -600,7 +600,7 @@ class HttpLoader:
         method, redirects = request.method.upper(), 0
         while True:
             try:
-                answer = self._hop(request, method, url, deadline)
+                answer = self.hop(request, method, url, deadline)
             except RequestFailed as failure:
                 if failure.status is not None:
                     scheduler.post(functools.partial(_set_status, record, failure.status))
@@ -619,8 +619,15 @@ class HttpLoader:
             scheduler.post(functools.partial(_log_hop, scheduler, log, record))
             redirects += 1
 
-    def _hop(self, request: Request, method: str, url: str, deadline: float) -> Answer:
-        """One request/response; the body is read only when it can become a document."""
+    def hop(self, request: Request, method: str, url: str, deadline: float) -> Answer:
+        """One request/response; the body is read only when it can become a document.
+
+        The one extension point for another HTTP client: a subclass that overrides it keeps
+        redirects, signatures, response handling and error codes as they are here. It must send
+        the signed request and read the body only when `wants_body` says so (at most `max_bytes`,
+        before the `time.monotonic()` `deadline`), and raise RequestFailed as this one does:
+        11205 for a timeout or a failed connection, 11200 for a broken or oversized answer.
+        """
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise timed_out(url, self.timeout_s)
@@ -638,7 +645,7 @@ class HttpLoader:
                 answer = Answer(
                     response.status_code, content_type, location=response.headers.get("location")
                 )
-                if not self._wants_body(request.kind, answer):
+                if not self.wants_body(request.kind, answer):
                     return answer
                 data = self._read(response, url, deadline)
                 return Answer(answer.status, content_type, data, answer.location)
@@ -653,7 +660,8 @@ class HttpLoader:
             raise RequestFailed(11200, message) from None
 
     @staticmethod
-    def _wants_body(kind: str, answer: Answer) -> bool:
+    def wants_body(kind: str, answer: Answer) -> bool:
+        """Whether the answer's body can become a document (else it is not read)."""
         return (
             kind != STATUS_CALLBACK
             and 200 <= answer.status < 300

@@ -8,7 +8,7 @@ standard parameters (§4.2), simulated parties (§3.7), media time, input routin
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 
@@ -131,6 +131,19 @@ class Engine:
 
     def result(self) -> dict[str, Any]:
         return self.journal.result(self.legs)
+
+    def forget(self, sids: Collection[str]) -> None:
+        """Drop ended legs `sids` with their journal entries and recordings, so a long-running
+        host does not hold every call it ever ran. The caller keeps what it still needs first.
+        """
+        live = [sid for sid in sids if sid in self.by_sid and not self.by_sid[sid].final]
+        if live:
+            raise ValueError(f"cannot forget calls that have not ended: {', '.join(live)}")
+        self.legs[:] = [leg for leg in self.legs if leg.sid not in sids]
+        for sid in sids:
+            self.by_sid.pop(sid, None)
+        self.recordings[:] = [r for r in self.recordings if r.call_sid not in sids]
+        self.journal.forget(sids)
 
     # --- legs ------------------------------------------------------------------------------------
 
@@ -336,16 +349,20 @@ class Engine:
         account: Account | None = None,
         api_version: str | None = None,
         headers: tuple[tuple[str, str], ...] = (),
+        sip_auth: tuple[str, str] | None = None,
     ) -> Leg:
         """An outbound-api call: queued, dialed now; `start` runs once the party answers.
 
         `headers` are the custom headers of the REST `To` (`?X-Name=value`): sent to the party and
         as `SipHeader_<name>` in every request made for the leg, as for a dialed branch.
+        `sip_auth` (username, password) is recorded on the leg of a `sip:` target only.
         """
         leg = self.new_leg(
             Direction.OUTBOUND_API, from_, to, Status.QUEUED, account=account,
             api_version=api_version, headers=headers,
         )  # fmt: skip
+        if sip_auth is not None and to.startswith(("sip:", "sips:")):
+            leg.sip_auth = sip_auth
         leg.progress = progress
         leg.start = start
         leg.activity = _Ringing(self, leg, timeout_ms)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import Any, overload
 
 from rcml.engine.model import Leg
@@ -113,6 +113,20 @@ class Journal:
         timeline = self.timeline
         timeline._kinds.append("error")
         timeline._items.append(entry)
+
+    def forget(self, sids: Collection[str]) -> None:
+        """Drop every entry of the calls `sids` (a long-running host moves them to its store)."""
+        self.events[:] = [event for event in self.events if event["call_sid"] not in sids]
+        self.errors[:] = [error for error in self.errors if error["call_sid"] not in sids]
+        # In place: the request log is the loaders' (it only adds to the timeline on append).
+        self.requests[:] = [r for r in self.requests if r.call_sid not in sids]
+        timeline = self.timeline
+        kept = [
+            (kind, item)
+            for kind, item in timeline
+            if (item.call_sid if kind == "request" else item["call_sid"]) not in sids
+        ]
+        timeline[:] = kept
 
     def result(self, legs: Iterable[Leg]) -> dict[str, Any]:
         """The result object of `rcml run --json` (interfaces.md §3.2)."""

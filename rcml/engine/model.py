@@ -131,7 +131,7 @@ class Leg:
         "answered_ms", "ended_ms", "api_version", "caller_name", "forwarded_from", "headers",
         "base_params", "runner", "aux", "activity", "progress", "app_callback", "session",
         "party", "remote_timer", "behaviour", "start", "extra", "burst_at", "burst", "handover",
-        "final",
+        "final", "sip_auth",
     )  # fmt: skip
 
     def __init__(
@@ -181,6 +181,9 @@ class Leg:
         self.burst_at = -1  # the instant of the last document request, and how many were made
         self.burst = 0
         self.handover: Handover | None = None  # a modification's document waiting to start
+        # SIP credentials (username, password) a REST create gave for a sip: target: recorded,
+        # with no effect on the simulated party (calls-api §5.1).
+        self.sip_auth: tuple[str, str] | None = None
 
     @property
     def answered(self) -> bool:

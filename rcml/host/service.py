@@ -281,16 +281,11 @@ class HostService:
         self._ended_roots.extendleft(reversed(held))
         if not gone:
             return []
-        journal = engine.journal
         logs = self._logs_of(engine, gone)
-        self._forget(engine, gone)
-        journal.events[:] = [event for event in journal.events if event["call_sid"] not in gone]
-        journal.requests[:] = [r for r in journal.requests if r.call_sid not in gone]
-        journal.timeline[:] = [entry for entry in journal.timeline if _sid_of(entry) not in gone]
-        # Both are in the store already (flushed before pruning): the watermarks follow.
-        journal.errors[:] = [error for error in journal.errors if error["call_sid"] not in gone]
-        engine.recordings[:] = [r for r in engine.recordings if r.call_sid not in gone]
-        self._saved = {"recordings": len(engine.recordings), "errors": len(journal.errors)}
+        engine.forget(gone)
+        # Errors and recordings are in the store already (flushed before pruning): the
+        # watermarks follow what is left.
+        self._saved = {"recordings": len(engine.recordings), "errors": len(engine.journal.errors)}
         return logs
 
     def _gauge(self, engine: Engine) -> GaugedLoader:
@@ -309,11 +304,6 @@ class HostService:
             if error["call_sid"] in logs:
                 logs[error["call_sid"]].errors.append(self._timestamped(error))
         return list(logs.values())
-
-    def _forget(self, engine: Engine, sids: set[str]) -> None:
-        engine.legs[:] = [leg for leg in engine.legs if leg.sid not in sids]
-        for sid in sids:
-            engine.by_sid.pop(sid, None)
 
     def _timestamped(self, entry: dict[str, Any]) -> dict[str, Any]:
         stamped = dict(entry)
@@ -373,7 +363,7 @@ class HostService:
             leg = engine.place_outbound(
                 order.from_, order.to, order.start, behaviour=engine.endpoints.behaviour(order.to),
                 timeout_ms=order.timeout_s * 1000, progress=progress, account=account,
-                api_version=api_version, headers=order.headers,
+                api_version=api_version, headers=order.headers, sip_auth=order.sip_credentials,
             )  # fmt: skip
             created = self.record(leg)
             return replace(
@@ -555,11 +545,6 @@ class _Ended(Exception):
 def _account_of(engine: Engine, call_sid: str) -> str:
     leg = engine.by_sid.get(call_sid)
     return leg.account.sid if leg is not None else ""
-
-
-def _sid_of(entry: tuple[str, Any]) -> str | None:
-    kind, item = entry
-    return item.call_sid if kind == "request" else item["call_sid"]
 
 
 def rfc3339(unix_ms: int) -> str:

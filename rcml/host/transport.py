@@ -3,9 +3,9 @@
 At hundreds of calls per second the host's one interpreter spends most of its time making the
 calls' document requests: about 0.7 ms of CPU each through httpx, httpcore and h11 (and the
 email-based header parser of `http.client`), against about 0.15 ms here. `HostHttpLoader` is the
-engine's `HttpLoader` with only its single exchange (`_hop`) done by `ConnectionPool`: requests,
-redirects, signatures, response handling and error codes stay the loader's. Proxies from the
-environment are not used.
+engine's `HttpLoader` with only its single exchange (`hop`, the loader's extension point) done by
+`ConnectionPool`: requests, redirects, signatures, response handling and error codes stay the
+loader's. Proxies from the environment are not used.
 """
 
 from __future__ import annotations
@@ -311,8 +311,8 @@ class HostHttpLoader(HttpLoader):
         super().__init__(workers=workers, **options)  # type: ignore[arg-type]
         self.connections = ConnectionPool(max_idle_per_host=workers)
 
-    def _hop(self, request: Request, method: str, url: str, deadline: float) -> Answer:
-        """One request/response, as `HttpLoader._hop` with the same failures and messages."""
+    def hop(self, request: Request, method: str, url: str, deadline: float) -> Answer:
+        """One request/response, as `HttpLoader.hop` with the same failures and messages."""
         if deadline - time.monotonic() <= 0:
             raise timed_out(url, self.timeout_s)
         params = request.params
@@ -321,7 +321,7 @@ class HostHttpLoader(HttpLoader):
         kind = request.kind
 
         def want_body(status: int, content_type: str | None) -> bool:
-            return self._wants_body(kind, Answer(status, content_type))
+            return self.wants_body(kind, Answer(status, content_type))
 
         try:
             reply = self.connections.exchange(

@@ -384,3 +384,41 @@ def test_a_document_that_redirects_to_itself_at_one_instant_is_stopped():
         "one instant (at most 100)",
     }]  # fmt: skip
     assert call.status == "completed"
+
+
+def test_forget_drops_ended_calls_with_their_entries_and_keeps_the_rest():
+    sim = sim_with(
+        {
+            "rec": "<Response><Record timeout='1' action='/done'/></Response>",
+            "done": "<Response/>",
+            "ivr": "<Response><Pause length='9'/><Say>x</Say></Response>",
+            "missing": "not a document",
+        }
+    )
+    ended = sim.call(url=f"{APP}/rec")
+    broken = sim.call(url=f"{APP}/missing")
+    waiting = sim.call(url=f"{APP}/ivr")
+    ended.speak("hello")
+    sim.advance(5)
+    engine = sim.engine
+    assert engine.recordings and engine.journal.errors
+    with pytest.raises(ValueError, match=f"cannot forget calls that have not ended: {waiting.sid}"):
+        engine.forget({ended.sid, waiting.sid})
+    assert len(engine.legs) == 3  # nothing was dropped by the refused call
+    engine.forget({ended.sid, broken.sid})
+    assert [leg.sid for leg in engine.legs] == list(engine.by_sid) == [waiting.sid]
+    assert engine.recordings == [] and engine.journal.errors == []
+    journal = engine.journal
+    assert {event["call_sid"] for event in journal.events} == {waiting.sid}
+    assert {record.call_sid for record in journal.requests} == {waiting.sid}
+    ringing, paused = journal.events
+    assert (ringing["status"], paused["type"]) == ("ringing", "pause")
+    assert list(journal.timeline) == [
+        ("event", ringing),
+        ("request", journal.requests[0]),
+        ("event", paused),
+    ]
+    sim.run()
+    assert waiting.status == "completed"
+    # The request log still feeds the timeline after forgetting: the shared lists stayed shared.
+    assert len(journal.timeline) == len(journal.events) + len(journal.requests)

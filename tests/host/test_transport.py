@@ -105,7 +105,7 @@ def hop(
     seconds: float = 2.0,
 ) -> Answer:
     request = Request(kind, method, url, {"CallSid": "CA1", "Digits": "1 #"}, "CA1", "token")
-    return loader._hop(request, method, url, time.monotonic() + seconds)
+    return loader.hop(request, method, url, time.monotonic() + seconds)
 
 
 def failure(action: Callable[[], object]) -> tuple[int, str]:

@@ -64,6 +64,23 @@ def test_create(client: Any, live: LiveHost, app_server: Any, to: str, expected_
     assert call.uri == f"/2010-04-01/Accounts/{ACCOUNT.sid}/Calls/{call.sid}.json"
 
 
+@pytest.mark.parametrize(
+    ("to", "recorded"),
+    [("sip:bob@example.com", ("bob", "s3cret")), ("+15551112222", None)],
+)
+def test_sip_credentials_are_recorded_on_a_sip_leg_only(
+    client: Any, live: LiveHost, app_server: Any, to: str, recorded: tuple[str, str] | None
+) -> None:
+    _, app_url = app_server
+    call = client.calls.create(
+        to=to, from_="+15550001111", url=f"{app_url}/hello",
+        sip_auth_username="bob", sip_auth_password="s3cret",
+    )  # fmt: skip
+    engine = live.service.engine
+    assert engine is not None
+    assert live.service.run(lambda: engine.by_sid[call.sid].sip_auth) == recorded
+
+
 def test_fetch_follows_the_call(client: Any, app_server: Any) -> None:
     server, app_url = app_server
     call = client.calls.create(
