@@ -1,4 +1,9 @@
-"""The flow reader: parses the `.flow` DSL with Lark into the element tree that the validator reads.
+"""The flow reader: parses the `.flow` DSL into the element tree that the validator reads.
+
+The syntax is grammar/flow.lark, parsed with Lark. Well-formed documents, nearly all that are read,
+take a fast path that runs the same lexer and applies the grammar's rules by hand
+(`_read_structure`); whatever that path refuses goes through the Lark parser, which alone words
+syntax errors.
 
 The DSL is a second syntax for the same language, so this module only translates: it builds the
 lxml tree the XML reader would have built (tags, attributes by their XML names, text and tails)
@@ -14,9 +19,9 @@ import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias, cast
 
-from lark import Lark, Token, Tree
+from lark import Lark, Token, Transformer
 from lark.common import LexerConf
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.lexer import Lexer, LexerState
@@ -65,7 +70,9 @@ def _element_label(tag: str) -> str:
     return "the document" if tag == "Response" else f"'{keyword_of(tag)}'"
 
 
-FLOW_DIALECT = Dialect(element=_element_label, attribute=lambda name: f"'{name}'")
+FLOW_DIALECT = Dialect(
+    element=_element_label, attribute=lambda name: f"'{name}'", listed=keyword_of
+)
 
 
 # --- the parser ------------------------------------------------------------------------------
@@ -224,6 +231,27 @@ class _Source:
     text: str
 
 
+# A statement as the reader takes it: its head (keyword, string and attributes), the head's line
+# and column, and its block's statements (None without a block). Plain tuples: both ways of parsing
+# build them, and the fast one has to be cheap.
+_Statement: TypeAlias = tuple[str, int, int, "list[_Statement] | None"]
+
+
+class _Statements(Transformer[Token, list[_Statement]]):
+    """Builds statements as the LALR parser reduces, with no parse tree in between."""
+
+    def start(self, statements: list[_Statement]) -> list[_Statement]:
+        return statements
+
+    def statement(self, children: list[Any]) -> _Statement:
+        head: Token = children[0]
+        block = children[1] if len(children) > 1 else None
+        return head.value, head.line or 1, head.column or 1, block
+
+    def block(self, statements: list[_Statement]) -> list[_Statement]:
+        return statements
+
+
 @functools.cache
 def _parser() -> Lark:
     return Lark(
@@ -235,7 +263,86 @@ def _parser() -> Lark:
         # propagate_positions=True would add nothing but cost (40% of the parse).
         propagate_positions=False,
         maybe_placeholders=False,
+        transformer=_Statements(),
     )
+
+
+def _parse_statements(source: str) -> list[_Statement]:
+    """The statements of a normalised document by the Lark parser; raises its syntax errors."""
+    return cast("list[_Statement]", _parser().parse(_Source(source)))
+
+
+@functools.cache
+def _structure_lexer() -> _FlowLexer:
+    """The parser's lexer, built again from the parser's own configuration, for the fast path."""
+    return _FlowLexer(_parser().lexer_conf)
+
+
+def _read_structure(source: str) -> list[_Statement] | None:
+    """The statements of a normalised well-formed document, read without Lark; None otherwise.
+
+    Lark spends most of a parse on bookkeeping per token, for a structure of three rules and the
+    indentation. This reads each line with the lexer's own scanner (the grammar's terminals, in
+    the lexer's order) and applies `start`, `statement` and `block` and the rules of
+    `_indent_tokens` by hand, so it accepts exactly what the parser accepts and gives the same
+    statements (tests/test_flow_fastpath.py checks both). Whatever it refuses goes to the parser,
+    which finds the error and words it: nothing is reported from here.
+    """
+    lexer = _structure_lexer()
+    match, ignore = lexer.scanner.match, lexer.ignore
+
+    def next_token(at: int) -> re.Match[str] | None:
+        found = match(source, at)
+        while found is not None and found.lastgroup in ignore:
+            found = match(source, found.end())
+        return found
+
+    top: list[_Statement] = []
+    blocks = [top]  # the statements of each open block, innermost last
+    levels = [0]  # the indentation of each open block
+    style = ""  # the one character of every indentation, from the first indented line on
+    line = pos = width = 0  # before each statement: lines read, its offset, its indentation
+    found = next_token(0)
+    if found is not None and found.lastgroup == "_NL":  # blank and comment lines first
+        value = found.group()
+        if value[-1] != "\n":
+            return None  # the first statement is indented
+        line, pos = value.count("\n"), found.end()
+    end = len(source)
+    while pos < end:
+        found = match(source, pos)
+        if found is None or found.lastgroup != "HEAD":
+            return None  # no statement here (at the start of the file: an indented one)
+        head, head_line, head_col = found.group(), line + 1, width + 1
+        found = next_token(found.end())
+        block: list[_Statement] | None = None
+        if found is not None and found.lastgroup == "COLON":
+            block = []
+            found = next_token(found.end())
+        if found is None or found.lastgroup != "_NL":
+            return None
+        value = found.group()
+        pos = found.end()
+        line += value.count("\n")
+        indent = value[value.rfind("\n") + 1 :]
+        width = len(indent)
+        if width:
+            style = style or indent[0]
+            if indent != style * width:
+                return None  # tabs and spaces mixed, on one line or in the file
+        blocks[-1].append((head, head_line, head_col, block))
+        if block is not None:
+            if width <= levels[-1] or len(levels) > MAX_DEPTH:
+                return None  # no block after the ':', or one nested too deep
+            blocks.append(block)
+            levels.append(width)
+            continue
+        while width < levels[-1]:
+            levels.pop()
+            blocks.pop()
+        if width != levels[-1]:
+            return None  # indented with no ':' above, or back to no outer block's level
+    return top
 
 
 @functools.cache
@@ -304,7 +411,7 @@ def _head_word(head: str) -> str:
 
 
 class _TreeBuilder:
-    """Turns one parse tree into elements; collects the DSL's own problems on the way."""
+    """Turns a document's statements into elements; collects the DSL's own problems on the way."""
 
     def __init__(self, filename: str | None) -> None:
         self.filename = filename
@@ -325,28 +432,26 @@ class _TreeBuilder:
         kept = [p for p in problems if (p.line, p.col) not in hidden]
         return sort_problems([*self.problems, *kept])
 
-    def document(self, tree: Tree[Token]) -> Element:
+    def document(self, statements: list[_Statement]) -> Element:
         root = etree.Element("Response")
         self.locator.place(root, 1, 1)
-        self.block(tree.children, root, "Response")
+        self.block(statements, root, "Response")
         return root
 
-    def block(self, statements: list[Any], parent: Element, parent_tag: str) -> None:
+    def block(self, statements: list[_Statement], parent: Element, parent_tag: str) -> None:
         """Add a block's statements to `parent`: elements, and `text` lines as text and tails."""
         previous: Element | None = None
         for statement in statements:
-            parts = statement.children
-            head: Token = parts[0]
-            block = parts[1] if len(parts) > 1 else None
-            word = _head_word(head.value)
+            head, line, col, block = statement
+            word = _head_word(head)
             if word == TEXT_KEYWORD:
-                text = self.text_statement(head, block)
+                text = self.text_statement(head, line, col, block)
                 if not text:
                     continue
                 if parent_tag == "Response" and not self.top_text:
                     # Text at the top level is an error the validator reports on the document.
                     self.top_text = True
-                    self.locator.place(parent, *_at(head))
+                    self.locator.place(parent, line, col)
                 if previous is None:
                     parent.text = (parent.text or "") + text
                 else:
@@ -354,19 +459,17 @@ class _TreeBuilder:
                 continue
             tag = _KEYWORDS.get(word)
             if tag is None:
-                self.unknown_keyword(head, word, parent_tag, block, parent)
+                self.unknown_keyword(word, line, col, parent_tag, block, parent)
                 continue
             element = etree.SubElement(parent, tag)
-            self.statement(element, tag, head, word, block)
+            self.statement(element, tag, word, statement)
             previous = element
 
-    def statement(
-        self, element: Element, tag: str, head: Token, word: str, block: Tree[Token] | None
-    ) -> None:
-        line, col = _at(head)
+    def statement(self, element: Element, tag: str, word: str, statement: _Statement) -> None:
+        head, line, col, block = statement
         attributes: dict[str, tuple[int, int]] | None = None
         has_text = False
-        for match in self.item.finditer(head.value, len(word)):
+        for match in self.item.finditer(head, len(word)):
             item = match.group(1)
             at = col + match.start(1)
             if item[0] != '"':
@@ -381,7 +484,7 @@ class _TreeBuilder:
                 element.text = self.string(item, line, at)
                 has_text = True
         if block is not None:
-            self.block(block.children, element, tag)
+            self.block(block, element, tag)
         self.locator.place(element, line, col, attributes)
 
     def attribute(self, element: Element, word: str, item: str, line: int, col: int) -> str | None:
@@ -444,13 +547,12 @@ class _TreeBuilder:
         )
         self.report(line, col, message)
 
-    def text_statement(self, head: Token, block: Tree[Token] | None) -> str:
-        line, col = _at(head)
+    def text_statement(self, head: str, line: int, col: int, block: list[_Statement] | None) -> str:
         if block is not None:
             self.report(line, col, "'text' takes no block")
         text = ""
         has_text = False
-        for match in self.item.finditer(head.value, len(TEXT_KEYWORD)):
+        for match in self.item.finditer(head, len(TEXT_KEYWORD)):
             item = match.group(1)
             at = col + match.start(1)
             if item[0] != '"':
@@ -465,9 +567,14 @@ class _TreeBuilder:
         return text
 
     def unknown_keyword(
-        self, head: Token, word: str, parent_tag: str, block: Tree[Token] | None, parent: Element
+        self,
+        word: str,
+        line: int,
+        col: int,
+        parent_tag: str,
+        block: list[_Statement] | None,
+        parent: Element,
     ) -> None:
-        line, col = _at(head)
         if word == ROOT_KEYWORD and parent_tag == "Response":
             message = (
                 "'response' is implicit in a .flow file: write the verbs at the top level, "
@@ -475,7 +582,7 @@ class _TreeBuilder:
             )
             self.report(line, col, message, UNKNOWN_CODE)
             if block is not None:  # read its block as the document, to report what is in there
-                self.block(block.children, parent, parent_tag)
+                self.block(block, parent, parent_tag)
             return
         if parent_tag != "Response":
             self.incomplete.append(parent)
@@ -709,6 +816,19 @@ def _normalise(text: str) -> str:
 
 def check_flow(text: str, filename: str | None = None) -> tuple[n.Response | None, list[Problem]]:
     """Parse and validate a `.flow` document: (document or None, every problem found)."""
+    return _check(text, filename, fast=True)
+
+
+def _check_flow_lark(
+    text: str, filename: str | None = None
+) -> tuple[n.Response | None, list[Problem]]:
+    """`check_flow` with every document through the Lark parser: what the fast path must equal."""
+    return _check(text, filename, fast=False)
+
+
+def _check(
+    text: str, filename: str | None, *, fast: bool
+) -> tuple[n.Response | None, list[Problem]]:
     if len(text) * 4 > MAX_DOCUMENT_BYTES:
         size = len(text.encode("utf-8", "surrogatepass"))
         if size > MAX_DOCUMENT_BYTES:
@@ -717,15 +837,18 @@ def check_flow(text: str, filename: str | None = None) -> tuple[n.Response | Non
             )
             return None, [Problem(filename, 1, None, SYNTAX_CODE, message)]
     source = _normalise(text)
-    try:
-        tree = _parser().parse(_Source(source))
-    except _SyntaxFailure as failure:
-        return None, [Problem(filename, failure.line, failure.col, SYNTAX_CODE, failure.message)]
-    except UnexpectedInput as exc:
-        line, col, message = _syntax_problem(exc, source.split("\n"))
-        return None, [Problem(filename, line, col, SYNTAX_CODE, message)]
+    statements = _read_structure(source) if fast else None
+    if statements is None:
+        try:
+            statements = _parse_statements(source)
+        except _SyntaxFailure as failure:
+            problem = Problem(filename, failure.line, failure.col, SYNTAX_CODE, failure.message)
+            return None, [problem]
+        except UnexpectedInput as exc:
+            line, col, message = _syntax_problem(exc, source.split("\n"))
+            return None, [Problem(filename, line, col, SYNTAX_CODE, message)]
     builder = _TreeBuilder(filename)
-    root = builder.document(tree)
+    root = builder.document(statements)
     doc, problems = build_document(root, builder.locator, FLOW_DIALECT)
     if builder.problems:
         problems = builder.with_validation(problems)

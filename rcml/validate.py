@@ -49,6 +49,9 @@ class Dialect:
 
     element: Callable[[str], str]
     attribute: Callable[[str], str]
+    # An element in a list of what is allowed: the bare tag in XML (`Say, Play`), the keyword in
+    # flows (`say, play`).
+    listed: Callable[[str], str] = str
 
 
 XML_DIALECT = Dialect(element=lambda tag: f"<{tag}>", attribute=lambda name: f"'{name}'")
@@ -147,7 +150,7 @@ class Builder:
         return self.dialect.element(tag)
 
     def _names(self, tags: Iterable[str]) -> str:
-        listed = ", ".join(tags)
+        listed = ", ".join(map(self.dialect.listed, tags))
         return listed or "none"
 
     # --- documents -----------------------------------------------------------------------------
