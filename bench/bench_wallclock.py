@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import random
 import sys
 import threading
@@ -104,6 +105,22 @@ class GcPauses:
             self.pauses_ms.append((time.perf_counter() - self._started) * 1e3)
 
 
+def stolen_ms() -> float | None:
+    """CPU time the hypervisor took from this machine so far (Linux /proc/stat), in ms.
+
+    On a shared virtual machine the host may stop the guest for tens of milliseconds at a time;
+    every timer due meanwhile runs late by as much, whatever the scheduler does.
+    """
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = stat.readline().split()
+    except OSError:
+        return None
+    if len(fields) < 9 or fields[0] != "cpu":
+        return None
+    return int(fields[8]) * 1000.0 / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
@@ -133,6 +150,7 @@ def main() -> int:
     gc_pauses = GcPauses()
     gc.callbacks.append(gc_pauses)
     started = time.monotonic(), time.process_time()
+    stolen_before = stolen_ms()
     try:
         bench.scheduler.run()
     finally:
@@ -141,6 +159,7 @@ def main() -> int:
         gc.callbacks.remove(gc_pauses)
     wall_s = time.monotonic() - started[0]
     cpu_s = time.process_time() - started[1]
+    stolen_after = stolen_ms()
 
     print(f"{args.calls:,} calls for {args.seconds:g} s of virtual time at speed {args.speed:g}")
     print(f"ran in {wall_s:.1f} s real, {cpu_s:.1f} s CPU ({100 * cpu_s / wall_s:.0f} %)")
@@ -152,6 +171,10 @@ def main() -> int:
         print(summary("post-to-run latency", bench.post_latency_ms))
     pauses = gc_pauses.pauses_ms
     print(f"gc: {len(pauses)} collections, longest pause {max(pauses, default=0):.2f} ms")
+    if stolen_before is not None and stolen_after is not None:
+        stolen = stolen_after - stolen_before
+        print(f"cpu time stolen by the hypervisor during the run: {stolen:,.0f} ms over "
+              f"{os.cpu_count()} cpus (while it is, every due timer runs late)")  # fmt: skip
     p99 = percentile(bench.lateness_ms, 0.99)
     verdict = "PASS" if p99 <= GOAL_P99_MS else "FAIL"
     print(f"{verdict}: timer lateness p99 {p99:.2f} ms (goal <= {GOAL_P99_MS:g} ms)")
