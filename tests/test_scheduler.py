@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import itertools
 import threading
 import time
 from collections.abc import Callable
@@ -10,7 +12,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rcml.scheduler import NORMAL, URGENT, Scheduler, Timer, VirtualClock, WallClock
+from rcml.scheduler import (
+    NORMAL,
+    URGENT,
+    YOUNG_GC_INTERVAL_S,
+    Scheduler,
+    Timer,
+    VirtualClock,
+    WallClock,
+)
 
 
 class Recorder:
@@ -407,3 +417,32 @@ def test_stop_from_another_thread_ends_an_idle_wall_clock_run():
 
 def test_step_with_nothing_pending_returns_false_on_a_wall_clock():
     assert Scheduler(WallClock()).step() is False
+
+
+def test_a_wall_clock_collects_the_young_generations_on_its_cadence():
+    """Young collections every YOUNG_GC_INTERVAL_S while timers run, none on a virtual clock."""
+    young: list[float] = []
+
+    def seen(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and info["generation"] == 1:
+            young.append(time.monotonic())
+
+    def tick(sched: Scheduler) -> None:
+        sched.call_later(10, lambda: tick(sched))  # a timer every 10 ms, allocating little
+
+    gc.collect()  # counts start from zero: no collection is due for what the test allocates
+    gc.callbacks.append(seen)
+    try:
+        virtual = Scheduler()
+        tick(virtual)
+        virtual.run(until_ms=400)
+        assert young == []
+        wall = Scheduler(WallClock())
+        tick(wall)
+        wall.run(until_ms=wall.now_ms + 400)
+    finally:
+        gc.callbacks.remove(seen)
+    # 400 ms at one collection per 50 ms: the first at once, then about 8 more.
+    assert 6 <= len(young) <= 12
+    gaps = [later - earlier for earlier, later in itertools.pairwise(young)]
+    assert min(gaps) >= YOUNG_GC_INTERVAL_S - 0.005
