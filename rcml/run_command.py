@@ -95,7 +95,7 @@ def run(path: Path, digits: tuple[str, ...], as_json: bool) -> None:
     try:
         sim, result = load_scenario(source).run()
     except ScenarioError as problem:
-        click.echo(f"{path}: error: {problem}", err=True)
+        click.echo(f"{problem.location() or path}: error: {problem.message}", err=True)
         raise SystemExit(EXIT_INVALID) from None
     if as_json:
         click.echo(json.dumps(result, indent=2))

@@ -19,6 +19,7 @@ from rcml.testing import (
     modification_params,
     status_callback_events,
 )
+from rcml.yaml_places import YamlSyntaxError, place_of, read_yaml
 
 TOP_KEYS = ("flows", "http", "endpoints", "call", "calls", "events", "until")
 CALL_KEYS = (
@@ -36,7 +37,36 @@ KEYS_PATTERN = re.compile(r"[0-9*#]+", re.ASCII)
 
 
 class ScenarioError(ValueError):
-    """A scenario that cannot run: the message says where and why."""
+    """A scenario that cannot run: the message says where in the scenario and why.
+
+    A scenario read from a file also carries the file and, where it can be found, the line and
+    column (1-based) of the entry the message is about; `str()` then starts with them.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        filename: str | None = None,
+        line: int | None = None,
+        col: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.filename = filename
+        self.line = line
+        self.col = col
+
+    def location(self) -> str | None:
+        """`FILE:LINE:COL` (the parts that are known), or None for a scenario given as a dict."""
+        if self.filename is None:
+            return None
+        if self.line is None:
+            return self.filename
+        return f"{self.filename}:{self.line}" + (f":{self.col}" if self.col is not None else "")
+
+    def __str__(self) -> str:
+        where = self.location()
+        return f"{where}: {self.message}" if where else self.message
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,9 +96,19 @@ class Scenario:
     events: list[ScriptedEvent] = field(default_factory=list)
     until: float | None = None
     base_dir: Path | None = None
+    # The file it was read from and its YAML node tree, to place errors found when it runs.
+    origin: _Origin | None = field(default=None, repr=False, compare=False)
 
     def simulation(self) -> Simulation:
         """The Simulation with its calls and scripted events scheduled, calls first."""
+        try:
+            return self._simulation()
+        except ScenarioError as problem:
+            if self.origin is not None:
+                self.origin.place(problem)
+            raise
+
+    def _simulation(self) -> Simulation:
         try:
             sim = Simulation(self.flows, self.http, self.endpoints, base_dir=self.base_dir)
         except ValueError as problem:
@@ -158,26 +198,50 @@ def _dialed(sim: Simulation, call: Call, target: str) -> Any:
 # --- reading -------------------------------------------------------------------------------------
 
 
+class _Origin:
+    """A scenario file and its YAML node tree: where each entry an error names is written."""
+
+    def __init__(self, filename: str, root: yaml.Node | None) -> None:
+        self.filename = filename
+        self.root = root
+
+    def place(self, problem: ScenarioError) -> None:
+        """Give `problem` this file and the line and column of the entry its message names."""
+        problem.filename = self.filename
+        place = place_of(self.root, problem.message)
+        if place is not None:
+            problem.line, problem.col = place
+
+
 def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
-    """A scenario from a YAML/JSON file or a dict; ScenarioError if it is not a valid one."""
-    base_dir = None
+    """A scenario from a YAML/JSON file or a dict; ScenarioError if it is not a valid one.
+
+    Errors in a file carry the file, line and column of the entry they are about.
+    """
     if isinstance(source, Mapping):
-        data: object = source
-    else:
-        path = Path(source)
-        base_dir = path.parent
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as problem:
-            raise ScenarioError(f"{path}: cannot read: {problem}") from None
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as problem:
-            raise ScenarioError(f"{path}: not valid YAML: {problem}") from None
+        return _checked(source, None, None)
+    path = Path(source)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as problem:
+        raise ScenarioError(f"cannot read: {problem}", str(path)) from None
+    try:
+        data, root = read_yaml(text)
+    except YamlSyntaxError as problem:
+        raise ScenarioError(problem.message, str(path), problem.line, problem.col) from None
+    origin = _Origin(str(path), root)
+    try:
+        return _checked(data, path.parent, origin)
+    except ScenarioError as problem:
+        origin.place(problem)
+        raise
+
+
+def _checked(data: object, base_dir: Path | None, origin: _Origin | None) -> Scenario:
     if not isinstance(data, Mapping):
         raise ScenarioError("a scenario is a map with the keys " + ", ".join(TOP_KEYS))
     _no_unknown("scenario", data, TOP_KEYS)
-    scenario = Scenario(base_dir=base_dir)
+    scenario = Scenario(base_dir=base_dir, origin=origin)
     scenario.flows = dict(_map(data, "flows"))
     scenario.http = dict(_map(data, "http"))
     scenario.endpoints = dict(_map(data, "endpoints"))

@@ -12,6 +12,7 @@ from typing import Any
 from rcml.engine.endpoints import Endpoints
 from rcml.engine.model import Account
 from rcml.http import UrlError, check_fetchable
+from rcml.yaml_places import YamlSyntaxError, place_of, read_yaml
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -109,17 +110,28 @@ def demo_account(meta: Any) -> Account:
 
 
 def load_config(path: str | Path, **overrides: Any) -> HostConfig:
-    """A config file; relative `flows_dir`/`database` are relative to the file's folder."""
-    import yaml
+    """A config file; relative `flows_dir`/`database` are relative to the file's folder.
 
+    Errors start with `FILE:LINE:COL:` of the entry they are about.
+    """
     source = Path(path)
     try:
-        data = yaml.safe_load(source.read_text(encoding="utf-8"))
+        text = source.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-    return parse_config(data if data is not None else {}, source.parent, **overrides)
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: cannot read: not UTF-8 ({exc.reason})") from None
+    try:
+        data, root = read_yaml(text)
+    except YamlSyntaxError as exc:
+        where = f"{path}:{exc.line}:{exc.col}" if exc.line is not None else str(path)
+        raise ConfigError(f"{where}: {exc.message}") from None
+    try:
+        return parse_config(data if data is not None else {}, source.parent, **overrides)
+    except ConfigError as exc:
+        place = place_of(root, str(exc))
+        where = f"{path}:{place[0]}:{place[1]}" if place is not None else str(path)
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def parse_config(data: object, base_dir: Path = Path("."), **overrides: Any) -> HostConfig:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from rcml.run_command import run
+from rcml.scenario import ScenarioError, load_scenario
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
@@ -82,9 +84,75 @@ def test_an_invalid_scenario_exits_1(tmp_path):
     code, out, err = invoke(str(scenario))
     assert (code, out) == (1, "")
     assert err == (
-        f"{scenario}: error: call: unknown key 'colour'; expected one of direction, from, to, "
+        f"{scenario}:1:32: error: call: unknown key 'colour'; expected one of direction, from, to, "
         "caller_name, forwarded_from, url, method, fallback_url, fallback_method, "
         "status_callback, status_callback_method, status_callback_event, timeout, answer_after\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the value a message is about
+        (
+            "call:\n  url: http://app.test/x\n  timeout: soon\n",
+            "3:12: error: call.timeout: expected a number of seconds >= 0, got 'soon'",
+        ),
+        (
+            "call: {url: http://app.test/x}\nevents:\n  - {at: 1, digits: '1'}\n"
+            "  - {at: 2, speech: hi, confidence: 7}\n",
+            "4:37: error: events[1].confidence: expected a number from 0 to 1",
+        ),
+        # a quoted key in the path
+        (
+            "endpoints:\n  'client:bob': {busy: maybe}\ncall: {url: http://app.test/x}\n",
+            "2:17: error: endpoints['client:bob']: busy must be true or false, got 'maybe'",
+        ),
+        # the unknown key itself, in a list entry
+        (
+            "call: {url: http://app.test/x}\nevents:\n  - at: 1\n    press: '1'\n",
+            "4:5: error: events[0]: unknown key 'press'; expected one of at, call, caller, "
+            "confidence, digits, speech, hangup, modify",
+        ),
+        # the entry that holds what is missing
+        (
+            "call:\n  from: '+15550001111'\n",
+            "2:3: error: call: `url` is required (the first document of the call)",
+        ),
+        # YAML itself
+        (
+            "call:\n  url: [http://app.test/x\n",
+            "3:1: error: not valid YAML: expected ',' or ']', but got '<stream end>'",
+        ),
+        (
+            "- just\n- a list\n",
+            "1:1: error: a scenario is a map with the keys flows, http, endpoints, call, calls, "
+            "events, until",
+        ),
+    ],
+)
+def test_scenario_errors_name_the_line_and_column(tmp_path, text, expected):
+    scenario = tmp_path / "bad.yaml"
+    scenario.write_text(text)
+    code, out, err = invoke(str(scenario))
+    assert (code, out, err) == (1, "", f"{scenario}:{expected}\n")
+
+
+def test_a_scenario_given_as_a_dict_has_errors_without_a_place():
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario({"call": {"url": "http://app.test/x", "timeout": "soon"}})
+    problem = caught.value
+    assert (problem.location(), problem.line, problem.col) == (None, None, None)
+    assert str(problem) == "call.timeout: expected a number of seconds >= 0, got 'soon'"
+
+
+def test_a_file_scenario_error_says_where_in_str_too(tmp_path):
+    scenario = tmp_path / "bad.yaml"
+    scenario.write_text("call: {url: http://app.test/x}\nuntil: -1\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(scenario)
+    assert str(caught.value) == (
+        f"{scenario}:2:8: until: expected a number of seconds >= 0, got -1"
     )
 
 

@@ -96,8 +96,15 @@ def test_unreadable_and_malformed_files(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"host\.yaml: cannot read: No such file or directory"):
         load_config(tmp_path / "host.yaml")
     (tmp_path / "bad.yaml").write_text("accounts: [")
-    with pytest.raises(ConfigError, match=r"bad\.yaml: not valid YAML: "):
+    with pytest.raises(ConfigError) as raised:
         load_config(tmp_path / "bad.yaml")
+    assert str(raised.value) == (
+        f"{tmp_path / 'bad.yaml'}:1:12: not valid YAML: expected the node content, "
+        "but found '<stream end>'"
+    )
+    (tmp_path / "latin1.yaml").write_bytes(b"port: 80 # caf\xe9\n")
+    with pytest.raises(ConfigError, match=r"latin1\.yaml: cannot read: not UTF-8 \(invalid"):
+        load_config(tmp_path / "latin1.yaml")
     (tmp_path / "empty.yaml").write_text("")
     assert load_config(tmp_path / "empty.yaml").database == tmp_path / "rcml.db"
 
@@ -161,3 +168,20 @@ def test_the_banner_shows_credentials_and_numbers(tmp_path: Path) -> None:
         f"  note: {tmp_path / 'welcome.xml'} does not exist; the demo number will fail to fetch it",
         "Press Ctrl+C to stop.",
     ]
+
+
+def test_file_errors_name_the_line_and_column_of_the_entry(tmp_path: Path) -> None:
+    path = tmp_path / "host.yaml"
+    path.write_text(
+        "accounts:\n  - sid: AC" + "1" * 32 + "\n    auth_token: t\n"
+        "numbers:\n  '+15551234567':\n    voice_url: /ivr.xml\n    voice_method: PUT\n"
+    )
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    assert str(raised.value) == (
+        f"{path}:7:19: numbers['+15551234567'].voice_method: expected GET or POST, got 'PUT'"
+    )
+    path.write_text("port: 80\ncolour: red\n")
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    assert str(raised.value).startswith(f"{path}:2:1: the configuration: unknown key 'colour'")
