@@ -71,7 +71,7 @@ def _named_node(root: yaml.Node, message: str) -> yaml.Node:
         if index is not None:
             found = _item(node, int(index))
         else:
-            entry = _entry(node, name if quoted is None else ast.literal_eval(quoted))
+            entry = _entry(node, name if quoted is None else _unquoted(quoted))
             found = entry[1] if entry is not None else None
         if found is None:
             break
@@ -82,6 +82,15 @@ def _named_node(root: yaml.Node, message: str) -> yaml.Node:
         if entry is not None:
             return entry[0]
     return node
+
+
+def _unquoted(quoted: str) -> str:
+    """The key a message quoted as Python does (`repr`); the quoted text if it is not one."""
+    try:
+        key = ast.literal_eval(quoted)
+    except (ValueError, SyntaxError):
+        return quoted
+    return key if isinstance(key, str) else quoted
 
 
 def _item(node: yaml.Node, index: int) -> yaml.Node | None:
