@@ -125,12 +125,16 @@ def without_query(url: str) -> str:
 def resolve_url(base: str | None, ref: str) -> str:
     """`ref` resolved against the current document URL (§4.4); UrlError 11100 when unusable."""
     ref = ref.strip()
-    if base is None and not urlsplit(ref).scheme:
+    try:
+        relative = not urlsplit(ref).scheme
+        resolved = urljoin(base, ref) if base is not None else ref
+    except ValueError as exc:  # urllib's own refusals, such as an unclosed '[' in the host
+        raise UrlError(f"invalid URL '{ref}': {exc}") from None
+    if base is None and relative:
         raise UrlError(
             f"invalid URL '{ref}': a relative URL needs a current document URL to "
             "resolve against, and there is none"
         )
-    resolved = urljoin(base, ref) if base is not None else ref
     check_fetchable(resolved)
     return resolved
 

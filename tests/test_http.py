@@ -224,6 +224,13 @@ def test_resolve_url(base, ref, expected):
             "http://app.test:99999/x",
             "invalid URL 'http://app.test:99999/x': Port out of range 0-65535",
         ),
+        # urllib refuses these itself, before any check of ours
+        (None, "http://ap[p.test/x", "invalid URL 'http://ap[p.test/x': Invalid IPv6 URL"),
+        (
+            "http://app.test/a",
+            "http://b]ad.test/x",
+            "invalid URL 'http://b]ad.test/x': Invalid IPv6 URL",
+        ),
     ],
 )
 def test_unusable_urls_fail_with_11100(base, ref, message):

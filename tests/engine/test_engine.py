@@ -422,3 +422,14 @@ def test_forget_drops_ended_calls_with_their_entries_and_keeps_the_rest():
     assert waiting.status == "completed"
     # The request log still feeds the timeline after forgetting: the shared lists stayed shared.
     assert len(journal.timeline) == len(journal.events) + len(journal.requests)
+
+
+def test_a_call_url_urllib_refuses_is_a_recorded_error_not_an_exception():
+    sim = sim_with({"ivr": "<Response/>"})
+    call = sim.call(url="http://app[.test/ivr")
+    result = sim.run()
+    assert result["errors"] == [{
+        "at": 0.0, "call_sid": call.sid, "code": 11100,
+        "message": "invalid URL 'http://app[.test/ivr': Invalid IPv6 URL",
+    }]  # fmt: skip
+    assert call.status == "failed"
