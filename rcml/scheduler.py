@@ -25,7 +25,8 @@ _SWEEP_MIN = 512
 # timers and callbacks that die old keep the count low while the young generation grows, until
 # one collection walks ~90,000 objects and every timer due meanwhile runs ~50 ms late. Collecting
 # the young generations every 50 ms bounds each pause to what 50 ms of work allocates (10,000
-# waiting calls: timer lateness p99 7 ms -> 4 ms, worst 60 ms -> 11 ms; the same total GC time).
+# waiting calls, bench/bench_wallclock.py: timer lateness p99 7-31 ms -> 1.5-6.6 ms, worst
+# 56-137 ms -> 10-19 ms, with about the same total time spent collecting).
 YOUNG_GC_INTERVAL_S = 0.05
 
 
