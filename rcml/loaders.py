@@ -34,6 +34,7 @@ from rcml.http import (
     without_query,
 )
 from rcml.scheduler import Scheduler
+from rcml.wsgi import AppFailed, MountedApps, WsgiApp, call_app
 
 STATUS_CALLBACK = "status-callback"
 KINDS = ("rcml", "fallback", "action", "redirect", "screening", "wait", STATUS_CALLBACK)
@@ -376,11 +377,13 @@ def _http_answer(key: str, entry: object) -> tuple[Answer, int]:
 
 
 class ScenarioLoader:
-    """Answers from a scenario's `flows` and `http` maps in virtual time (rcml-semantics §4.10).
+    """Answers from a scenario's `flows` and `http` maps in virtual time (rcml-semantics §4.10),
+    and from WSGI apps mounted at base URLs (`rcml.wsgi`, an rcml extension for testing app
+    servers in process).
 
     Lookup: the URL's key (`lookup_key`), then the key without its query; for each key an `http`
-    entry wins over a `flows` entry, so the more specific key decides first. Malformed maps raise
-    ValueError at construction.
+    entry wins over a `flows` entry, so the more specific key decides first; a URL neither map
+    has goes to the app mounted there, if any. Malformed maps raise ValueError at construction.
     """
 
     def __init__(
@@ -389,8 +392,10 @@ class ScenarioLoader:
         http: Mapping[str, Mapping[str, object]] | None = None,
         base_dir: Path | None = None,
         cache: DocumentCache | None = None,
+        apps: MountedApps | None = None,
     ) -> None:
         self.cache = cache if cache is not None else DocumentCache()
+        self.apps = apps if apps is not None else MountedApps()
         self._answers: dict[str, tuple[Answer, int]] = {}
         self._flows: dict[str, tuple[Answer, int]] = {}
         # The maps never change, so what a URL string finds is worked out once: a hot flow is
@@ -402,8 +407,10 @@ class ScenarioLoader:
         for url, entry in (http or {}).items():
             self._answers[_map_key("http", url)] = _http_answer(url, entry)
 
-    def answer(self, url: str, kind: str) -> tuple[Answer, int]:
-        """The scenario's answer to a hop at `url` (no appended parameters) and its delay in ms."""
+    def answer(self, request: Request, method: str, url: str) -> tuple[Answer, int]:
+        """The answer to a hop at `url` (no appended parameters) and its delay in ms; RequestFailed
+        when a mounted app's answer cannot be used.
+        """
         memo = self._found
         if url in memo:
             found = memo[url]
@@ -414,6 +421,11 @@ class ScenarioLoader:
             memo[url] = found
         if found is not None:
             return found
+        kind = request.kind
+        if self.apps:
+            served = self.apps.find(url)
+            if served is not None:
+                return _app_answer(request, method, url, *served), 0
         if kind == STATUS_CALLBACK:
             return Answer(200, None), 0
         note = " (the scenario has no `flows` or `http` entry for this URL)"
@@ -451,6 +463,20 @@ class ScenarioLoader:
         """Nothing to release; here so every loader can be closed alike."""
 
 
+def _app_answer(request: Request, method: str, url: str, script_name: str, app: WsgiApp) -> Answer:
+    """A mounted app's answer to one hop, as the HTTP loader would have received it."""
+    try:
+        reply = call_app(
+            script_name, app, method, url, request.params, request.auth_token, MAX_BYTES
+        )
+    except AppFailed as failure:
+        raise RequestFailed(failure.code, failure.message, failure.status) from None
+    crash = reply.headers.get("x-rcml-app-error")
+    note = f" (the app raised {crash})" if crash is not None and reply.status == 500 else ""
+    content_type = reply.headers.get("content-type")
+    return Answer(reply.status, content_type, reply.body, reply.headers.get("location"), note=note)
+
+
 class _ScenarioExchange:
     """One request's hops in virtual time: each answered after its entry's delay, 15 s in all."""
 
@@ -478,7 +504,13 @@ class _ScenarioExchange:
             now, request.call_sid, request.kind, method, url, dict(request.params)
         )
         self.log.append(record)
-        answer, delay_ms = self.loader.answer(url, request.kind)
+        try:
+            answer, delay_ms = self.loader.answer(request, method, url)
+        except RequestFailed as failure:
+            record.status = failure.status
+            result = _failed(url, failure, failure.status)
+            self.scheduler.call_soon(lambda: self.done(result))
+            return
         if now + delay_ms >= self.deadline_ms:
             result = _failed(url, timed_out(url, TIMEOUT_MS / 1000))
             self.scheduler.call_at(self.deadline_ms, lambda: self.done(result))

@@ -33,6 +33,7 @@ from rcml.http import VIRTUAL_EPOCH
 from rcml.interpreter import FetchStart, InlineStart
 from rcml.loaders import ScenarioLoader
 from rcml.scheduler import Scheduler, VirtualClock, WallClock
+from rcml.wsgi import MountedApps, WsgiApp
 
 DEFAULT_FROM = "+15550001111"
 DEFAULT_TO = "+15551112222"
@@ -161,7 +162,9 @@ class Simulation:
     """Calls against scenario maps (`flows`, `http`, `endpoints`) in virtual time.
 
     Time only moves through `advance()` and `run()`; `clock=WallClock(speed=…)` runs the same
-    simulation in (sped-up) real time instead.
+    simulation in (sped-up) real time instead. `apps` mounts WSGI apps (Flask, Django…) at base
+    URLs: requests under a base that the maps do not answer are answered by calling the app in
+    process, signed as the platform signs them (`rcml.wsgi`).
     """
 
     def __init__(
@@ -175,6 +178,7 @@ class Simulation:
         epoch: datetime = VIRTUAL_EPOCH,
         base_dir: str | Path | None = None,
         clock: VirtualClock | WallClock | None = None,
+        apps: Mapping[str, WsgiApp] | None = None,
     ) -> None:
         account = Account()
         if account_sid is not None or auth_token is not None:
@@ -191,7 +195,8 @@ class Simulation:
         self._base_dir = Path(base_dir) if base_dir is not None else None
         self._flows: dict[str, str] = dict(flows or {})
         self._http: dict[str, Mapping[str, object]] = dict(http or {})
-        self.loader = ScenarioLoader(self._flows, self._http, self._base_dir)
+        self._apps = MountedApps(apps)
+        self.loader = ScenarioLoader(self._flows, self._http, self._base_dir, apps=self._apps)
         self.engine = Engine(
             self.scheduler, self.loader, account=account, endpoints=Endpoints(endpoints),
             epoch=epoch,
@@ -204,13 +209,20 @@ class Simulation:
         flows: Mapping[str, str] | None = None,
         http: Mapping[str, Mapping[str, object]] | None = None,
         endpoints: Mapping[str, object] | None = None,
+        apps: Mapping[str, WsgiApp] | None = None,
     ) -> Simulation:
-        """Add (or replace) entries of the scenario maps; calls placed later see them."""
+        """Add (or replace) entries of the scenario maps and mounted apps; calls placed later
+        see them.
+        """
         if flows or http:
             self._flows.update(flows or {})
             self._http.update(http or {})
-            loader = ScenarioLoader(self._flows, self._http, self._base_dir, self.loader.cache)
+            loader = ScenarioLoader(
+                self._flows, self._http, self._base_dir, self.loader.cache, apps=self._apps
+            )
             self.loader = self.engine.loader = loader
+        for base, app in (apps or {}).items():
+            self._apps.mount(base, app)
         if endpoints:
             for address, behaviour in Endpoints(endpoints).items():
                 self.engine.endpoints.set(address, behaviour)

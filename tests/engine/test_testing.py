@@ -13,14 +13,23 @@ from rcml.testing import Simulation
 REPO = Path(__file__).resolve().parents[2]
 
 
-def readme_example() -> str:
-    """The complete example test of the README (section "In tests"), read from the README itself,
-    so the documented example and the tested one cannot drift apart."""
+def readme_example(index: int = 0) -> str:
+    """A complete example test of the README (section "In tests"), read from the README itself,
+    so the documented examples and the tested ones cannot drift apart."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("### In tests") :]
-    match = re.search(r"```python\n(.*?)```", section, re.S)
-    assert match is not None, "the README's 'In tests' section has no python example"
-    return match.group(1)
+    section = readme[readme.index("### In tests") : readme.index("## The host")]
+    examples = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert len(examples) > index, "the README's 'In tests' section lacks a python example"
+    return str(examples[index])
+
+
+def run_pytest(folder: Path, test_file: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        # No "-p rcml.testing": the installed package's pytest11 entry point must load the plugin.
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test_file)],
+        cwd=folder, capture_output=True, text=True, timeout=120,
+        env={"PYTHONPATH": f"{REPO}:{folder}", "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
 
 
 FRESH = """
@@ -34,14 +43,40 @@ def test_each_test_gets_a_fresh_simulation(rcml_sim):
 def test_the_readme_example_passes_with_the_plugin(tmp_path):
     example = tmp_path / "test_example.py"
     example.write_text(readme_example() + FRESH + FRESH.replace("each", "every"))
-    done = subprocess.run(
-        # No "-p rcml.testing": the installed package's pytest11 entry point must load the plugin.
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(example)],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
-        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
-    )  # fmt: skip
+    done = run_pytest(tmp_path, example)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "3 passed" in done.stdout
+
+
+# The app the README's app-server example imports as `myapp`: a small Flask voice app.
+MYAPP = """
+from flask import Flask, request
+
+app = Flask(__name__)
+XML = {"Content-Type": "text/xml"}
+
+
+@app.post("/voice")
+def voice():
+    return ('<Response><Gather numDigits="1" action="/menu"><Say>Press 1 for sales</Say>'
+            '</Gather></Response>', 200, XML)
+
+
+@app.post("/menu")
+def menu():
+    if request.form["Digits"] == "1":
+        return "<Response><Dial>client:sales</Dial></Response>", 200, XML
+    return "<Response><Hangup/></Response>", 200, XML
+"""
+
+
+def test_the_readme_app_server_example_passes_with_the_plugin(tmp_path):
+    (tmp_path / "myapp.py").write_text(MYAPP)
+    example = tmp_path / "test_app_example.py"
+    example.write_text(readme_example(1))
+    done = run_pytest(tmp_path, example)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 passed" in done.stdout
 
 
 def test_calls_run_side_by_side_and_advance_moves_time():
