@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import re
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +23,9 @@ from rcml.testing import (
 )
 from rcml.yaml_places import YamlSyntaxError, place_of, read_yaml
 
-TOP_KEYS = ("flows", "http", "endpoints", "call", "calls", "events", "until")
+TOP_KEYS = ("flows", "http", "endpoints", "call", "calls", "events", "until", "apps")
+# `apps` (an rcml extension): base URL -> "module:attribute" of a WSGI app answered in process.
+_APP_REF = re.compile(r"([A-Za-z_][\w.]*):([A-Za-z_][\w.]*)", re.ASCII)
 CALL_KEYS = (
     "direction", "from", "to", "caller_name", "forwarded_from", "url", "method", "fallback_url",
     "fallback_method", "status_callback", "status_callback_method", "status_callback_event",
@@ -93,6 +97,7 @@ class Scenario:
     http: dict[str, Any] = field(default_factory=dict)
     endpoints: dict[str, Any] = field(default_factory=dict)
     calls: list[dict[str, Any]] = field(default_factory=list)  # the main call first
+    apps: dict[str, Any] = field(default_factory=dict)  # base URL -> imported WSGI app
     events: list[ScriptedEvent] = field(default_factory=list)
     until: float | None = None
     base_dir: Path | None = None
@@ -110,7 +115,9 @@ class Scenario:
 
     def _simulation(self) -> Simulation:
         try:
-            sim = Simulation(self.flows, self.http, self.endpoints, base_dir=self.base_dir)
+            sim = Simulation(
+                self.flows, self.http, self.endpoints, base_dir=self.base_dir, apps=self.apps
+            )
         except ValueError as problem:
             raise ScenarioError(str(problem)) from None
         handles: dict[str, Call] = {}
@@ -245,6 +252,10 @@ def _checked(data: object, base_dir: Path | None, origin: _Origin | None) -> Sce
     scenario.flows = dict(_map(data, "flows"))
     scenario.http = dict(_map(data, "http"))
     scenario.endpoints = dict(_map(data, "endpoints"))
+    scenario.apps = {
+        str(base): _import_app(f"apps['{base}']", ref, base_dir)
+        for base, ref in _map(data, "apps").items()
+    }
     more = _list(data, "calls")
     if data.get("call") is None and not more:
         raise ScenarioError("call: expected a map with at least `url`")
@@ -266,6 +277,27 @@ def _checked(data: object, base_dir: Path | None, origin: _Origin | None) -> Sce
     if until is not None:
         scenario.until = _seconds("until", until)
     return scenario
+
+
+def _import_app(where: str, ref: object, base_dir: Path | None) -> Any:
+    """The WSGI app `module:attribute` names, imported with the scenario's folder on the path
+    (as a WSGI server imports the app it serves from its working folder)."""
+    match = _APP_REF.fullmatch(ref) if isinstance(ref, str) else None
+    if match is None:
+        raise ScenarioError(f"{where}: expected 'module:attribute' naming a WSGI app, got {ref!r}")
+    folder = str((base_dir or Path.cwd()).resolve())
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    module_name, attribute = match.groups()
+    try:
+        found: Any = importlib.import_module(module_name)
+        for name in attribute.split("."):
+            found = getattr(found, name)
+    except Exception as exc:  # the user's module may fail in any way while it loads
+        raise ScenarioError(
+            f"{where}: cannot import '{ref}': {type(exc).__name__}: {exc}"
+        ) from None
+    return found
 
 
 def _no_unknown(where: str, data: Mapping[str, Any], allowed: tuple[str, ...]) -> None:

@@ -127,13 +127,65 @@ def test_an_invalid_scenario_exits_1(tmp_path):
         (
             "- just\n- a list\n",
             "1:1: error: a scenario is a map with the keys flows, http, endpoints, call, calls, "
-            "events, until",
+            "events, until, apps",
         ),
     ],
 )
 def test_scenario_errors_name_the_line_and_column(tmp_path, text, expected):
     scenario = tmp_path / "bad.yaml"
     scenario.write_text(text)
+    code, out, err = invoke(str(scenario))
+    assert (code, out, err) == (1, "", f"{scenario}:{expected}\n")
+
+
+VOICE_APP = """
+def app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/xml")])
+    digits = environ["wsgi.input"].read().decode()
+    said = "You pressed 7" if "Digits=7" in digits else "Press 7"
+    return [f'<Response><Gather numDigits="1" action="/pressed"><Say>{said}</Say></Gather>'
+            f'</Response>'.encode()]
+"""
+
+
+def test_a_scenario_mounts_an_app_by_its_import_path(tmp_path):
+    (tmp_path / "voiceapp.py").write_text(VOICE_APP)
+    scenario = tmp_path / "app.yaml"
+    scenario.write_text(
+        "apps: {http://app.test: 'voiceapp:app'}\n"
+        "call: {url: http://app.test/voice}\n"
+        "events: [{at: 1, digits: '7'}, {at: 2, hangup: true}]\n"
+    )
+    code, out, err = invoke(str(scenario), "--json")
+    assert (code, err) == (0, "")
+    result = json.loads(out)
+    assert [(r["url"], r["status"]) for r in result["requests"]] == [
+        ("http://app.test/voice", 200), ("http://app.test/pressed", 200),
+    ]  # fmt: skip
+    assert [e["text"] for e in result["events"] if e["type"] == "say"] == [
+        "Press 7", "You pressed 7",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ("'voiceapp'", "1:25: error: apps['http://app.test']: expected 'module:attribute' naming "
+         "a WSGI app, got 'voiceapp'"),
+        ("'nosuchmodule:app'", "1:25: error: apps['http://app.test']: cannot import "
+         "'nosuchmodule:app': ModuleNotFoundError: No module named 'nosuchmodule'"),
+        ("'voiceapp:application'", "1:25: error: apps['http://app.test']: cannot import "
+         "'voiceapp:application': AttributeError: module 'voiceapp' has no attribute "
+         "'application'"),
+        ("'brokenapp:app'", "1:25: error: apps['http://app.test']: cannot import "
+         "'brokenapp:app': RuntimeError: no database configured"),
+    ],
+)  # fmt: skip
+def test_an_app_that_cannot_be_imported_is_refused_with_its_place(tmp_path, entry, expected):
+    (tmp_path / "voiceapp.py").write_text(VOICE_APP)
+    (tmp_path / "brokenapp.py").write_text("raise RuntimeError('no database configured')\n")
+    scenario = tmp_path / "app.yaml"
+    scenario.write_text(f"apps: {{http://app.test: {entry}}}\ncall: {{url: http://app.test/v}}\n")
     code, out, err = invoke(str(scenario))
     assert (code, out, err) == (1, "", f"{scenario}:{expected}\n")
 
