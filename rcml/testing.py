@@ -137,6 +137,23 @@ class Call:
         self._sim.act(modify)
         return self
 
+    def events(self, *types: str) -> list[dict[str, Any]]:
+        """This leg's events so far, in order; only those of `types` when given."""
+        return self._sim.events_of(self, types or None)
+
+    @property
+    def said(self) -> list[str]:
+        """What was said to this leg so far: the text of each `say`, in order."""
+        return [event["text"] for event in self.events("say")]
+
+    def requests(self, url: str | None = None) -> list[dict[str, Any]]:
+        """The requests made for this leg so far (as in the result); only those to `url` (without
+        the parameters GET appends) when given."""
+        return [
+            request for request in self._sim.requests
+            if request["call_sid"] == self.sid and (url is None or request["url"] == url)
+        ]  # fmt: skip
+
     def leg(self, target: str) -> Call:
         """The latest leg this call dialed (directly or further down) to `target`."""
         address = target_address(target)

@@ -141,3 +141,30 @@ def test_modify_applies_a_live_modification_now_and_returns_the_call():
     assert [(r["at"], r["url"]) for r in sim.requests] == [
         (0.0, "http://app.test/a"), (2.0, "http://app.test/bye")]  # fmt: skip
     assert sim.errors == []
+
+
+def test_a_call_handle_shows_what_was_said_and_requested_for_its_own_leg():
+    sim = Simulation(
+        flows={
+            "http://app.test/ivr": "<Response><Gather numDigits='1' action='/menu'><Say>Press 1"
+            "</Say></Gather></Response>",
+            "http://app.test/menu": "<Response><Say>Connecting</Say><Dial>client:desk</Dial>"
+            "</Response>",
+        },
+        endpoints={"client:desk": {"answer_after": 1, "hangup_after": 5}},
+    )
+    call = sim.call(url="http://app.test/ivr")
+    sim.advance(1)
+    call.press("1")
+    sim.run()
+    assert call.said == ["Press 1", "Connecting"]
+    assert [(e["at"], e["digits"]) for e in call.events("digits")] == [(1.0, "1")]
+    assert [e["type"] for e in call.events("status")] == ["status"] * 3
+    menu = call.requests("http://app.test/menu")
+    assert [(r["kind"], r["params"]["Digits"]) for r in menu] == [("action", "1")]
+    assert [r["url"] for r in call.requests()] == ["http://app.test/ivr", "http://app.test/menu"]
+    desk = call.leg("client:desk")
+    assert desk.said == [] and desk.requests() == []
+    assert [e["status"] for e in desk.events("status")] == [
+        "queued", "ringing", "in-progress", "completed",
+    ]  # fmt: skip
