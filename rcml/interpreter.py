@@ -655,6 +655,11 @@ def run_sms(verb: n.Sms, ctx: Context) -> VerbRun:
     sent = yield SendSms(verb.to or ctx.caller, verb.from_ or ctx.called, verb.body)
     assert isinstance(sent, Sent)
     params = {"SmsSid": sent.sid, "SmsStatus": "sent"}
+    return (yield from _after_sending(ctx, verb, params))
+
+
+def _after_sending(ctx: Context, verb: n.Sms | n.Fax, params: Mapping[str, str]) -> VerbRun:
+    """A sent message's status callback, then its action (Sms 2.9, Fax 2.12)."""
     if verb.status_callback is not None:
         yield from _notify(ctx, verb.status_callback, "POST", params)
     if verb.action is None:
@@ -678,11 +683,7 @@ def run_fax(verb: n.Fax, ctx: Context) -> VerbRun:
     sent = yield SendFax(verb.to or ctx.caller, verb.from_ or ctx.called, url)
     assert isinstance(sent, Sent)
     params = {"FaxSid": sent.sid, "FaxStatus": "sent"}
-    if verb.status_callback is not None:
-        yield from _notify(ctx, verb.status_callback, "POST", params)
-    if verb.action is None:
-        return None
-    return (yield from _request(ctx, "action", verb.action, verb.method, params))
+    return (yield from _after_sending(ctx, verb, params))
 
 
 def run_enqueue(verb: n.Enqueue, ctx: Context) -> VerbRun:

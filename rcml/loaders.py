@@ -471,8 +471,7 @@ def _app_answer(request: Request, method: str, url: str, script_name: str, app: 
         )
     except AppFailed as failure:
         raise RequestFailed(failure.code, failure.message, failure.status) from None
-    crash = reply.headers.get("x-rcml-app-error")
-    note = f" (the app raised {crash})" if crash is not None and reply.status == 500 else ""
+    note = f" (the app raised {reply.crash})" if reply.crash is not None else ""
     content_type = reply.headers.get("content-type")
     return Answer(reply.status, content_type, reply.body, reply.headers.get("location"), note=note)
 

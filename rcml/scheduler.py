@@ -83,9 +83,12 @@ class WallClock:
         self.start_ms = start_ms
         self.origin_s = time.monotonic()
 
-    def read_ms(self) -> int:
-        """The virtual millisecond the real clock has reached."""
-        return self.start_ms + int((time.monotonic() - self.origin_s) * 1000.0 * self.speed)
+    def read_ms(self, real_s: float | None = None) -> int:
+        """The virtual millisecond the real clock has reached (at `time.monotonic()` `real_s`,
+        default now)."""
+        if real_s is None:
+            real_s = time.monotonic()
+        return self.start_ms + int((real_s - self.origin_s) * 1000.0 * self.speed)
 
     def seconds_until(self, at_ms: int) -> float:
         """Real seconds from now until virtual time `at_ms` (negative when it has passed)."""
@@ -294,7 +297,8 @@ class Scheduler:
                 if real_s >= self._next_young_gc_s:
                     self._next_young_gc_s = real_s + YOUNG_GC_INTERVAL_S
                     gc.collect(1)
-                now = wall.read_ms()
+                    real_s = time.monotonic()  # the collection took time
+                now = wall.read_ms(real_s)
                 if due is not None and due <= now:
                     return self._pop()
                 wake_at = due if due is not None else until_ms

@@ -150,8 +150,8 @@ class Call:
         """The requests made for this leg so far (as in the result); only those to `url` (without
         the parameters GET appends) when given."""
         return [
-            request for request in self._sim.requests
-            if request["call_sid"] == self.sid and (url is None or request["url"] == url)
+            record.to_json() for record in self._sim.engine.journal.requests
+            if record.call_sid == self.sid and (url is None or record.url == url)
         ]  # fmt: skip
 
     def leg(self, target: str) -> Call:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import sys
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -30,15 +31,15 @@ class AppFailed(Exception):
         self.status = status
 
 
+@dataclass(frozen=True, slots=True)
 class AppAnswer:
-    """What an app answered: status, headers (names in lower case) and body."""
+    """What an app answered: status, headers (names in lower case) and body; `crash` is the
+    exception that escaped the app (then the status is the 500 a server would send)."""
 
-    __slots__ = ("status", "headers", "body")
-
-    def __init__(self, status: int, headers: dict[str, str], body: bytes) -> None:
-        self.status = status
-        self.headers = headers
-        self.body = body
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    crash: str | None = None
 
 
 class MountedApps:
@@ -86,8 +87,8 @@ def call_app(
 ) -> AppAnswer:
     """One request to `app` as a server would pass it; AppFailed if the answer is unusable.
 
-    An exception out of the app is answered as a server would, with a 500 (its text kept in the
-    `x-rcml-app-error` header of the answer, so the run's error can say what happened).
+    An exception out of the app is answered as a server would, with a 500; its text is kept in
+    `crash`, so the run's error can say what happened.
     """
     environ = _environ(script_name, method, url, params, auth_token)
     return _respond(app, environ, url, max_bytes)
@@ -142,14 +143,14 @@ def _respond(app: WsgiApp, environ: dict[str, Any], url: str, max_bytes: int) ->
     try:
         result = app(environ, start_response)
         try:
-            chunks, size = written, sum(map(len, written))
+            size = sum(map(len, written))  # what the app wrote before returning its iterable
             for chunk in result:
                 size += len(chunk)
                 if size > max_bytes:
                     status = _status_code(started, url)
                     message = f"the response from {url} is larger than {max_bytes:,} bytes"
                     raise AppFailed(11200, message, status)
-                chunks.append(chunk)
+                written.append(chunk)
         finally:
             close = getattr(result, "close", None)
             if close is not None:
@@ -157,10 +158,10 @@ def _respond(app: WsgiApp, environ: dict[str, Any], url: str, max_bytes: int) ->
     except AppFailed:
         raise
     except Exception as exc:  # the app crashed: a real server would answer 500
-        return AppAnswer(500, {"x-rcml-app-error": f"{type(exc).__name__}: {exc}"}, b"")
+        return AppAnswer(500, {}, b"", crash=f"{type(exc).__name__}: {exc}")
     status = _status_code(started, url)
     headers = {name.lower(): value for name, value in started[0][1]}
-    return AppAnswer(status, headers, b"".join(chunks))
+    return AppAnswer(status, headers, b"".join(written))
 
 
 def _status_code(started: list[tuple[str, list[tuple[str, str]]]], url: str) -> int:
